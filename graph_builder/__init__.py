@@ -1,0 +1,1 @@
+"""Builders that turn real ATMP sources into named RDF graphs, and the store they write to."""

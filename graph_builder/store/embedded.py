@@ -1,0 +1,318 @@
+"""The embedded default store: Oxigraph on disk, written copy-on-write and swapped in atomically.
+
+Layout of the store folder:
+
+    <root>/current -> builds/<id>   symlink to the published store; readers open it read-only
+    <root>/builds/<id>/             one Oxigraph (RocksDB) folder per published version
+    <root>/.write.lock              writers take it in turn (flock)
+
+A write (a build, `load`, an update) takes a checkpoint of the current version into a new
+folder, changes that, and only then repoints `current` with one rename. A writer that fails or
+is killed never touches what readers see; its half-written folder is removed on the next write.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO
+
+import pyoxigraph as ox
+
+from graph_builder.errors import QuerySyntaxError, StoreError
+from graph_builder.store.bindings import bind
+from graph_builder.store.base import (
+    DATASET_FORMATS,
+    EXPORT_FORMATS,
+    Bindings,
+    ExportFormat,
+    QueryResult,
+    SelectResult,
+    quads_in,
+    rdf_format_for,
+)
+
+KEEP_BUILDS = 3
+_PUBLISHED_MARK = ".published"
+
+
+class OxigraphStore:
+    """One pyoxigraph store (in memory when `path` is None). It is also the writer handed out by
+    `EmbeddedStore.writing()`: its own `writing()` therefore just yields itself."""
+
+    def __init__(self, path: Path | None = None, *, read_only: bool = False) -> None:
+        try:
+            if path is None:
+                self._store = ox.Store()
+            elif read_only:
+                self._store = ox.Store.read_only(str(path))
+            else:
+                self._store = ox.Store(str(path))
+        except OSError as exc:
+            raise StoreError(f"cannot open store {path}: {exc}") from exc
+        self.path = path
+
+    @property
+    def raw(self) -> ox.Store:
+        return self._store
+
+    def graphs(self) -> list[str]:
+        return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
+
+    def replace_graph(self, graph: str, triples: Iterable[ox.Triple]) -> int:
+        g = ox.NamedNode(graph)
+        self._store.remove_graph(g) if self._store.contains_named_graph(g) else None
+        counter = _Counter(quads_in(graph, triples))
+        self._store.bulk_extend(counter)
+        self._store.add_graph(g)
+        return counter.n
+
+    def load_file(self, path: Path, graph: str) -> int:
+        fmt = rdf_format_for(path)
+        g = ox.NamedNode(graph)
+        # Parse into memory first so that a syntax error leaves the graph as it was.
+        staged = ox.Store()
+        try:
+            staged.bulk_load(
+                path=str(path), format=fmt, to_graph=g if fmt not in _QUAD_FORMATS else None
+            )
+        except (SyntaxError, ValueError, OSError) as exc:
+            raise StoreError(f"{path}: not valid {fmt.name}: {exc}") from exc
+        triples = [ox.Triple(q.subject, q.predicate, q.object) for q in staged]
+        return self.replace_graph(graph, triples)
+
+    def drop_graph(self, graph: str) -> None:
+        g = ox.NamedNode(graph)
+        if self._store.contains_named_graph(g):
+            self._store.remove_graph(g)
+
+    def query(
+        self,
+        query: str,
+        bindings: Bindings | None = None,
+        *,
+        timeout: float | None = None,
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+    ) -> QueryResult:
+        # `timeout` is enforced by the caller that can afford a worker process
+        # (graph_builder.store.guarded); an in-process Oxigraph query cannot be interrupted.
+        kwargs: dict[str, object] = {}
+        if default_graphs:
+            kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+        else:
+            kwargs["use_default_graph_as_union"] = True
+        if named_graphs:
+            kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+        try:
+            result = self._store.query(bind(query, bindings), **kwargs)  # type: ignore[arg-type]
+        except SyntaxError as exc:
+            raise QuerySyntaxError(f"invalid SPARQL: {exc}") from exc
+        except OSError as exc:
+            raise StoreError(f"query failed: {exc}") from exc
+        return to_query_result(result)
+
+    def update(self, update: str) -> None:
+        try:
+            self._store.update(update)
+        except SyntaxError as exc:
+            raise QuerySyntaxError(f"invalid SPARQL Update: {exc}") from exc
+        except OSError as exc:
+            raise StoreError(f"update failed: {exc}") from exc
+
+    def count(self, graph: str | None = None) -> int:
+        if graph is None:
+            return len(self._store)
+        return sum(1 for _ in self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
+
+    def export(self, out: BinaryIO, fmt: ExportFormat, graph: str | None = None) -> None:
+        rdf_format = EXPORT_FORMATS[fmt]
+        if graph is not None:
+            self._store.dump(out, rdf_format, from_graph=ox.NamedNode(graph))
+        elif fmt in DATASET_FORMATS:
+            self._store.dump(out, rdf_format)
+        else:
+            # A triple syntax cannot hold named graphs: merge them, as a SPARQL union would.
+            triples = (ox.Triple(q.subject, q.predicate, q.object) for q in self._store)
+            ox.serialize(triples, out, rdf_format)
+
+    @contextmanager
+    def writing(self) -> Iterator[OxigraphStore]:
+        yield self
+
+    def flush(self) -> None:
+        self._store.flush()
+
+    def close(self) -> None:
+        del self._store
+
+
+_QUAD_FORMATS = frozenset({ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG})
+
+
+class _Counter:
+    """Counts the quads pyoxigraph pulls from an iterator (bulk_extend does not say)."""
+
+    def __init__(self, it: Iterator[ox.Quad]) -> None:
+        self._it = it
+        self.n = 0
+
+    def __iter__(self) -> _Counter:
+        return self
+
+    def __next__(self) -> ox.Quad:
+        q = next(self._it)
+        self.n += 1
+        return q
+
+
+def to_query_result(result: object) -> QueryResult:
+    if isinstance(result, bool):
+        return result
+    if isinstance(result, ox.QuerySolutions):
+        variables = [v.value for v in result.variables]
+        rows = [
+            {name: term for name in variables if (term := sol[name]) is not None}  # type: ignore[misc]
+            for sol in result
+        ]
+        return SelectResult(variables, rows)
+    if isinstance(result, ox.QueryBoolean):
+        return bool(result)
+    return list(result)  # type: ignore[call-overload]
+
+
+class EmbeddedStore:
+    """The Store protocol over a store folder with atomic publication of each write."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._reader: OxigraphStore | None = None
+        self._reader_target: Path | None = None
+
+    # --- reading -------------------------------------------------------------------------
+    @property
+    def current(self) -> Path | None:
+        link = self.root / "current"
+        if not link.is_symlink() and not link.exists():
+            return None
+        target = link.resolve()
+        return target if target.is_dir() else None
+
+    def reader(self) -> OxigraphStore:
+        """A read-only view of the published version, reopened when a write has published."""
+        target = self.current
+        if self._reader is None or target != self._reader_target:
+            self._reader = OxigraphStore(target, read_only=True) if target else OxigraphStore()
+            self._reader_target = target
+        return self._reader
+
+    def graphs(self) -> list[str]:
+        return self.reader().graphs()
+
+    def query(
+        self,
+        query: str,
+        bindings: Bindings | None = None,
+        *,
+        timeout: float | None = None,
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+    ) -> QueryResult:
+        return self.reader().query(
+            query,
+            bindings,
+            timeout=timeout,
+            default_graphs=default_graphs,
+            named_graphs=named_graphs,
+        )
+
+    def count(self, graph: str | None = None) -> int:
+        return self.reader().count(graph)
+
+    def export(self, out: BinaryIO, fmt: ExportFormat, graph: str | None = None) -> None:
+        self.reader().export(out, fmt, graph)
+
+    # --- writing -------------------------------------------------------------------------
+    def replace_graph(self, graph: str, triples: Iterable[ox.Triple]) -> int:
+        with self.writing() as w:
+            return w.replace_graph(graph, triples)
+
+    def load_file(self, path: Path, graph: str) -> int:
+        with self.writing() as w:
+            return w.load_file(path, graph)
+
+    def drop_graph(self, graph: str) -> None:
+        with self.writing() as w:
+            w.drop_graph(graph)
+
+    def update(self, update: str) -> None:
+        with self.writing() as w:
+            w.update(update)
+
+    @contextmanager
+    def writing(self) -> Iterator[OxigraphStore]:
+        builds = self.root / "builds"
+        builds.mkdir(parents=True, exist_ok=True)
+        with _exclusive(self.root / ".write.lock"):
+            self._remove_abandoned(builds)
+            new = builds / f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.monotonic_ns()}"
+            source = self.current
+            if source is not None:
+                OxigraphStore(source, read_only=True).raw.backup(str(new))
+            writer = OxigraphStore(new)
+            try:
+                yield writer
+                writer.flush()
+            except BaseException:
+                writer.close()
+                shutil.rmtree(new, ignore_errors=True)
+                raise
+            writer.close()
+            (new / _PUBLISHED_MARK).touch()
+            self._publish(new)
+            self._prune(builds)
+
+    def _publish(self, build: Path) -> None:
+        tmp = self.root / f".current-{os.getpid()}"
+        if tmp.is_symlink():
+            tmp.unlink()
+        tmp.symlink_to(build.relative_to(self.root))
+        os.replace(tmp, self.root / "current")  # rename(2): readers see the old or the new
+
+    def _remove_abandoned(self, builds: Path) -> None:
+        """Folders of writers that died before publishing (no mark, not current)."""
+        current = self.current
+        for d in builds.iterdir():
+            if d != current and not (d / _PUBLISHED_MARK).exists():
+                shutil.rmtree(d, ignore_errors=True)
+
+    def _prune(self, builds: Path) -> None:
+        current = self.current
+        published = sorted(
+            (d for d in builds.iterdir() if (d / _PUBLISHED_MARK).exists()),
+            key=lambda d: d.stat().st_mtime,
+        )
+        for d in published[:-KEEP_BUILDS]:
+            if d != current:
+                shutil.rmtree(d, ignore_errors=True)
+
+    def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
+
+@contextmanager
+def _exclusive(lock_path: Path) -> Iterator[None]:
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)

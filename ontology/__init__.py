@@ -1,0 +1,1 @@
+"""The atmp-kg OWL ontology, its SHACL shapes and violation checks."""

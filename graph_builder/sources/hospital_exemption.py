@@ -1,0 +1,136 @@
+"""`hospital_exemption`: the hospital-exemption registry LERU asks for: national HE authorisations
+(member state, authority, legal basis, hospitals, validity, indication) and HE use reports.
+Project-defined layout: data/schemas/he_authorisations.json and he_use_reports.json
+(docs/formats.md). A day that is not public is stored as xsd:gYearMonth, never guessed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import ClassVar, Final
+
+from pyoxigraph import Triple
+
+from graph_builder import iris
+from graph_builder.errors import InputError
+from graph_builder.namespaces import atmp, skos
+from graph_builder.sources.base import ErrorHandler, input_files, raise_error
+from graph_builder.sources.csv_records import (
+    CsvRow,
+    TripleSink,
+    default_files,
+    lit,
+    partial_date,
+    read_rows,
+)
+from graph_builder.sources.reference import country_node, organisation
+
+SOURCE_ID: Final = "hospital_exemption"
+
+
+class HospitalExemptionSource:
+    source_id: ClassVar[str] = SOURCE_ID
+    title: ClassVar[str] = "Hospital-exemption registry (project CSV layout)"
+    license: ClassVar[str] = "https://creativecommons.org/licenses/by/4.0/"
+    homepage: ClassVar[str] = "https://w3id.org/atmp-kg/"
+
+    def default_inputs(self, data_dir: Path) -> list[Path]:
+        return default_files(data_dir / "hospital_exemption")
+
+    def read(self, path: Path, on_error: ErrorHandler = raise_error) -> Iterator[CsvRow]:
+        # Use reports point at authorisations, so every file is read before a row is passed on.
+        rows = list(read_rows(path, SOURCE_ID, on_error, lambda p: input_files(p, (".csv",))))
+        authorisations = {
+            he_key(str(r.get("country")), str(r.get("product_name")), str(r.get("valid_from")))
+            for r in rows
+            if r.table == "he_authorisations"
+        }
+        for row in rows:
+            unknown = [k for k in row.items("he_authorisations") if k not in authorisations]
+            if unknown and authorisations:
+                on_error(
+                    InputError(
+                        f"unknown code {unknown[0]!r}: no hospital-exemption authorisation "
+                        "has that key",
+                        source_id=SOURCE_ID,
+                        file=row.file,
+                        record=f"row {row.row}",
+                        field="he_authorisations",
+                    )
+                )
+                continue
+            yield row
+
+    def triples(self, record: CsvRow) -> Iterable[Triple]:
+        sink = TripleSink()
+        if record.table == "he_authorisations":
+            map_authorisation(sink, record)
+        else:
+            map_use_report(sink, record)
+        return sink.triples
+
+
+def he_key(country: str, product_name: str, valid_from: str) -> str:
+    return f"{iris.iso_country(country)}-{iris.slug(product_name)}-{valid_from}"
+
+
+def map_authorisation(sink: TripleSink, row: CsvRow) -> None:
+    country, name, valid_from = (
+        str(row.get("country")),
+        str(row.get("product_name")),
+        str(row.get("valid_from")),
+    )
+    he = iris.mint("he-authorisation", he_key(country, name, valid_from))
+    sink.a(he, "HospitalExemptionAuthorisation")
+    sink.label(
+        he, f"Hospital exemption for {name} ({iris.iso_country(country)}, from {valid_from})"
+    )
+    product = iris.product(name=name)
+    sink.a(product, "ATMP")
+    sink.label(product, name)
+    sink.add(product, atmp("followsPathway"), iris.mint("pathway", "hospital-exemption"))
+    sink.add(he, atmp("appliesTo"), product)
+    sink.add(he, atmp("memberState"), country_node(sink, country))
+    sink.add(
+        he, atmp("authorisingAuthority"), organisation(sink, str(row.get("authorising_authority")))
+    )
+    basis = row.text("national_legal_basis")
+    sink.add(he, atmp("nationalLegalBasis"), iris.mint("legal-act", basis) if basis else None)
+    for hospital in row.items("authorised_hospitals"):
+        sink.add(he, atmp("authorisedHospital"), organisation(sink, hospital))
+    makers = row.items("authorised_manufacturing_sites")
+    # Sites are keyed on organisation and city (ADR 0001); the sources name only the organisation.
+    sink.text(
+        he, skos("note"), f"authorised manufacturers: {'; '.join(makers)}" if makers else None
+    )
+    sink.add(he, atmp("validFrom"), partial_date(valid_from))
+    until = row.text("valid_until")
+    sink.add(he, atmp("validUntil"), partial_date(until) if until else None)
+    sink.add(he, atmp("maxPatients"), lit(row.get("max_patients")))
+    indication = row.text("indication")
+    if indication:
+        disease = iris.disease(name=indication)
+        sink.a(disease, "Disease")
+        sink.label(disease, indication)
+        sink.add(he, atmp("indication"), disease)
+    sink.provenance(he, row, SOURCE_ID, row.key)
+
+
+def map_use_report(sink: TripleSink, row: CsvRow) -> None:
+    report_id = str(row.get("report_id"))
+    report = iris.mint("he-use-report", report_id)
+    sink.a(report, "HEUseReport")
+    sink.label(report, f"Use report {report_id}")
+    for key in row.items("he_authorisations"):
+        sink.add(report, atmp("reportsOn"), iris.mint("he-authorisation", key))
+    sink.add(report, atmp("reportYear"), lit(row.get("report_year")))
+    sink.add(report, atmp("patientsTreated"), lit(row.get("patients_treated")))
+    # An aggregate over several years has no reportYear; its period and coverage are stated instead.
+    start, end = row.text("period_start"), row.text("period_end")
+    period = f"period {start or '?'} to {end or '?'}" if (start or end) else None
+    coverage = "; ".join(t for t in (period, row.text("settings")) if t)
+    sink.text(report, skos("scopeNote"), coverage or None)
+    sink.provenance(report, row, SOURCE_ID, report_id)
+
+
+SOURCE = HospitalExemptionSource

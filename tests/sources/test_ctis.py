@@ -234,3 +234,21 @@ def test_legacy_status_strings_are_checked(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         list(CtisSource().read(write(tmp_path, "legacy.json", data)))
     assert caught.value.field == "ctStatus"
+
+
+def test_mapped_fixtures_and_samples_pass_the_project_shapes(samples: Path) -> None:
+    from ontology.shacl import validate
+
+    source = CtisSource()
+    paths = (FIXTURES, samples / "ctis")
+    outcome = validate([t for p in paths for r in source.read(p) for t in source.triples(r)])
+    assert outcome.conforms, outcome.report_text
+
+
+def test_legacy_record_without_a_top_level_part_i_reads_the_application(tmp_path: Path) -> None:
+    data = load(LEGACY_SYNTHETIC)
+    data["applications"][0]["partI"] = data.pop("authorizedPartI")
+    (trial,) = list(CtisSource().read(write(tmp_path, "application.json", data)))
+    assert trial.layout == "legacy"
+    assert trial.title == "A synthetic trial of a tissue-engineered cartilage product"
+    assert [p.atmp for p in trial.products] == [True, False]

@@ -334,3 +334,15 @@ def test_a_folder_reads_every_download_in_it(tmp_path: Path, samples: Path) -> N
         ("b.txt", "2022-002568-62", "SE"),
     ]
     assert [t.eudract for t in EuctrSource().read(tmp_path)] == ["2099-000001-11", "2022-002568-62"]
+
+
+def test_mapped_fixture_and_sample_trial_pass_the_project_shapes(samples: Path) -> None:
+    from ontology.shacl import validate
+
+    source = EuctrSource()
+    trials = list(source.read(SYNTHETIC))
+    trials += [
+        t for t in source.read(download(samples), lambda e: None) if t.eudract == "2021-002179-21"
+    ]
+    outcome = validate([t for trial in trials for t in source.triples(trial)])
+    assert outcome.conforms, outcome.report_text

@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from pyoxigraph import NamedNode
 
+from graph_builder.countries import CODE_FIXES
 from graph_builder.namespaces import ID
 
 TYPES: Final = frozenset(
@@ -58,13 +59,14 @@ EUDRACT_RE: Final = re.compile(r"^\d{4}-\d{6}-\d{2}$")
 EUCT_RE: Final = re.compile(r"^\d{4}-5\d{5}-\d{2}-\d{2}$")
 NCT_RE: Final = re.compile(r"^NCT\d{8}$")
 EMA_NUMBER_RE: Final = re.compile(r"^EMEA/([HV])/C/(\d{6})$")
-
-# EU documents write Greece as EL and the UK as UK; ISO 3166-1 says GR and GB.
-_ISO_FIXES: Final = {"EL": "GR", "UK": "GB"}
+# Sector, year, type letter(s), number: 32001L0020 (Directive 2001/20/EC), 32014R0536.
+CELEX_RE: Final = re.compile(r"^\d{5}[A-Z]{1,2}\d{4}$")
+# Key suffix of a site whose city the sources do not give (`<org slug>-site`, ADR 0001).
+SITE_WITHOUT_CITY: Final = "site"
 
 
 def slug(text: str) -> str:
-    """Lower-case ASCII words joined by '-': 'Novartis Europharm Limited' -> 'novartis-europharm-limited'."""
+    """Lower-case ASCII words joined by '-': 'Clínic de Barcelona' -> 'clinic-de-barcelona'."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     words = re.findall(r"[a-z0-9]+", ascii_text.lower())
     if not words:
@@ -91,7 +93,7 @@ def ema_key(product_number: str) -> str:
 
 def iso_country(code: str) -> str:
     code = code.strip().upper()
-    code = _ISO_FIXES.get(code, code)
+    code = CODE_FIXES.get(code, code)
     if not re.fullmatch(r"[A-Z]{2}", code):
         raise ValueError(f"not an ISO 3166-1 alpha-2 code: {code!r}")
     return code
@@ -135,7 +137,9 @@ def trial_authorisation(trial_key: str, country: str) -> NamedNode:
     return mint("trial-authorisation", f"{trial_key}-{iso_country(country)}")
 
 
-def org(name: str | None = None, ror: str | None = None, oms_org_id: str | None = None) -> NamedNode:
+def org(
+    name: str | None = None, ror: str | None = None, oms_org_id: str | None = None
+) -> NamedNode:
     if ror:
         return mint("org", "ror-" + slug(ror.rsplit("/", 1)[-1]))
     if oms_org_id:
@@ -168,15 +172,46 @@ def disease(mondo_id: str | None = None, name: str | None = None) -> NamedNode:
 def site(
     oms_loc_id: str | None = None, org_name: str | None = None, city: str | None = None
 ) -> NamedNode:
+    """OMS LOC id > `<org slug>-<city slug>` > `<org slug>-site`.
+
+    The last form is for sources that name only the operating organisation (hospital-exemption
+    authorisations name "NKI/AVL" or "Sanquin", never a city): one site per organisation, which
+    identity resolution may later merge with a city-keyed site of the same organisation."""
     if oms_loc_id:
         return mint("site", oms_loc_id.strip().upper())
-    if org_name and city:
-        return mint("site", f"{slug(normalise_org_name(org_name))}-{slug(city)}")
-    raise ValueError("a site needs an OMS LOC id or an organisation name and a city")
+    if org_name:
+        org_key = slug(normalise_org_name(org_name))
+        return mint("site", f"{org_key}-{slug(city) if city else SITE_WITHOUT_CITY}")
+    raise ValueError("a site needs an OMS LOC id or an organisation name")
+
+
+def mia(number: str) -> NamedNode:
+    """A manufacturing and import authorisation, keyed on a slug of its number."""
+    return mint("mia", slug(number))
+
+
+def gmp_certificate(number: str) -> NamedNode:
+    return mint("gmp-certificate", slug(number))
+
+
+def legal_act(celex: str | None = None, name: str | None = None) -> NamedNode:
+    """An EU act keyed on its CELEX number (`32001L0020`, whichever source names it), else a
+    national act on a slug of its reference (`es-rd-477-2014`). A `name` that is itself a CELEX
+    number is keyed as one, so that a table keyed on either form meets the same node."""
+    if celex:
+        number = celex.strip().upper()
+        if not CELEX_RE.match(number):
+            raise ValueError(f"not a CELEX number: {celex!r}")
+        return mint("legal-act", number)
+    if name:
+        if CELEX_RE.match(name.strip().upper()):
+            return mint("legal-act", name.strip().upper())
+        return mint("legal-act", slug(name))
+    raise ValueError("a legal act needs a CELEX number or a name")
 
 
 def keyed(type_segment: str, text: str) -> NamedNode:
-    """IRI for the types keyed on a slug of free text (material, substance, legal act, ...)."""
+    """IRI for the types keyed on a slug of free text (material, substance, orphan designation)."""
     return mint(type_segment, slug(text))
 
 

@@ -38,14 +38,14 @@ from pydantic import BaseModel, ConfigDict
 from pyoxigraph import Literal, NamedNode, Triple
 
 from graph_builder import iris
+from graph_builder.countries import country_code
 from graph_builder.errors import InputError
 from graph_builder.namespaces import RDF_TYPE, RDFS_LABEL, atmp, dct, prov, skos
 from graph_builder.sources.base import ErrorHandler, input_files, raise_error
 from graph_builder.sources.euctr import (
-    country_code,
     country_triples,
     date_literal,
-    legal_act,
+    meddra_condition_triples,
     text_literal,
 )
 
@@ -124,6 +124,8 @@ ORG_TYPES: Final[dict[str, str]] = {
     "patient organisation/association": "NonProfit",
 }
 _ROMAN = re.compile(r"\b(IV|III|II|I)\b")
+# A product's miaNumber may list several authorisations: "IMP12407/00001 and IMP12304/00001".
+_MIA_SEPARATOR = re.compile(r"\s+and\s+|\s*[;,]\s*", re.IGNORECASE)
 _NOT_GIVEN: Final = frozenset({"", "n/a", "na", "not applicable"})
 
 
@@ -153,6 +155,7 @@ class CtisProduct(_Model):
     substance: str | None = None
     atc_code: str | None = None
     atmp: bool | None = None  # anAdvancedTherapyMedicinalProduct (layout before June 2024)
+    mia_numbers: tuple[str, ...] = ()  # manufacturing and import authorisations of the IMP
 
 
 class CtisMemberState(_Model):
@@ -182,6 +185,8 @@ class CtisTrial(_Model):
     status_text: str | None = None
     phases: tuple[str, ...] = ()
     conditions: tuple[str, ...] = ()
+    rare_disease: bool | None = None  # any condition declared rare; False when all are not
+    meddra: tuple[tuple[str, str | None], ...] = ()  # (term, code) of the MedDRA condition terms
     therapeutic_areas: tuple[str, ...] = ()
     sponsors: tuple[CtisSponsor, ...] = ()
     products: tuple[CtisProduct, ...] = ()
@@ -364,6 +369,8 @@ def parse_record(raw: Any, file: Path) -> CtisTrial:
             for c in information["medicalCondition"]["partIMedicalConditions"].items()
             if (text := c["medicalCondition"].text())
         ),
+        rare_disease=_rare_disease(information["medicalCondition"]["partIMedicalConditions"]),
+        meddra=_meddra(information["medicalCondition"]["meddraConditionTerms"]),
         therapeutic_areas=_therapeutic_areas(part1, root),
         sponsors=_sponsors(root, part1),
         products=_products(part1),
@@ -467,6 +474,36 @@ def _phases(code: _At, text: _At) -> tuple[str, ...]:
     return PHASE_TEXTS[key]
 
 
+def _rare_disease(conditions: _At) -> bool | None:
+    flags = [c["isConditionRareDisease"].flag() for c in conditions.items()]
+    known = [f for f in flags if f is not None]
+    if any(known):
+        return True
+    return False if known and len(known) == len(flags) else None
+
+
+def _meddra(terms: _At) -> tuple[tuple[str, str | None], ...]:
+    found: list[tuple[str, str | None]] = []
+    for term in terms.items():
+        name = term["termName"].text()
+        code = term["classificationCode"].text()
+        if code is not None and not re.fullmatch(r"\d{8}", code):
+            raise _bad(term["classificationCode"].path, f"not a MedDRA code: {code!r}")
+        if name:
+            found.append((name, code))
+    return tuple(dict.fromkeys(found))
+
+
+def _mia_numbers(at: _At) -> tuple[str, ...]:
+    text = at.text()
+    if text is None:
+        return ()
+    numbers = [n.strip() for n in _MIA_SEPARATOR.split(text)]
+    if not all(re.search(r"[A-Za-z0-9]", n) for n in numbers):
+        raise _bad(at.path, f"not a list of MIA numbers: {text!r}")
+    return tuple(dict.fromkeys(numbers))
+
+
 def _therapeutic_areas(part1: _At, root: _At) -> tuple[str, ...]:
     names = [a["name"].text() for a in part1["therapeuticAreas"].items()]
     overview = root["therapeuticAreas"]
@@ -556,6 +593,7 @@ def _products(part1: _At) -> tuple[CtisProduct, ...]:
                 substance=info["activeSubstanceName"].text(),
                 atc_code=info["atcCode"].text(),
                 atmp=product["anAdvancedTherapyMedicinalProduct"].flag(),
+                mia_numbers=_mia_numbers(product["miaNumber"]),
             )
         )
     return tuple(products)
@@ -771,6 +809,12 @@ def trial_triples(trial: CtisTrial) -> list[Triple]:
         out.add(disease, RDF_TYPE, atmp("Disease"))
         out.add(disease, RDFS_LABEL, Literal(text))
         out.add(node, atmp("condition"), disease)
+    for term, code in trial.meddra:
+        coded, triples = meddra_condition_triples(term, code)
+        out.triples.extend(triples)
+        out.add(node, atmp("condition"), coded)
+    if trial.rare_disease is not None:
+        out.add(node, atmp("isRareDisease"), Literal(trial.rare_disease))
 
     primary = _sponsor_triples(out, trial, node)
     _product_triples(out, trial, node, primary)
@@ -814,6 +858,13 @@ def _product_triples(
             out.add(item, atmp("emaProductNumber"), Literal(product.ema_number))
         if product.atc_code:
             out.add(item, atmp("atcCode"), Literal(product.atc_code))
+        for number in product.mia_numbers:
+            # Keyed on the number like the eudragmdp source's MIA, so the two meet.
+            mia = iris.mia(number)
+            out.add(mia, RDF_TYPE, atmp("ManufacturingAuthorisation"))
+            out.add(mia, RDFS_LABEL, Literal(f"MIA {number}"))
+            out.add(mia, atmp("miaNumber"), Literal(number))
+            out.add(item, atmp("manufacturedUnderAuthorisation"), mia)
         if product.substance:
             substance = iris.keyed("substance", product.substance)
             out.add(substance, RDF_TYPE, atmp("ActiveSubstance"))
@@ -853,7 +904,7 @@ def _member_state_triples(out: _Out, trial: CtisTrial, node: NamedNode) -> None:
         )
         out.add(node, atmp("hasTrialAuthorisation"), auth)
         out.add(auth, atmp("memberState"), country)
-        out.add(auth, atmp("legalBasis"), legal_act(REGULATION_536_2014_CELEX))
+        out.add(auth, atmp("legalBasis"), iris.legal_act(celex=REGULATION_536_2014_CELEX))
         if state.decision:
             out.add(auth, atmp("authorisationDecision"), Literal(state.decision))
         if state.decision_date:

@@ -23,11 +23,11 @@ from datetime import date
 from pathlib import Path
 from typing import ClassVar, Final
 
-import pycountry
 from pydantic import BaseModel, ConfigDict
 from pyoxigraph import Literal, NamedNode, Triple
 
 from graph_builder import iris
+from graph_builder.countries import country_code
 from graph_builder.errors import InputError
 from graph_builder.namespaces import RDF_TYPE, RDFS_LABEL, atmp, dct, prov, rdfs, skos, xsd
 from graph_builder.sources import euctr_text
@@ -36,16 +36,6 @@ from graph_builder.sources.euctr_text import Entry, RawRecord
 
 SOURCE_ID: Final = "euctr"
 DIRECTIVE_2001_20_CELEX: Final = "32001L0020"
-
-# Country names the EU registers use that ISO 3166 (pycountry) spells otherwise.
-COUNTRY_ALIASES: Final[dict[str, str]] = {
-    "uk": "GB",
-    "turkey": "TR",
-    "türkiye": "TR",
-    "the netherlands": "NL",
-    "republic of korea": "KR",
-    "south korea": "KR",
-}
 
 # "Trial Status" / "P. End of Trial Status" values of the register (ctrdata and EU Trials Tracker
 # mappings) -> the TrialStatus individual; None where the value is not a state of the trial.
@@ -109,10 +99,6 @@ _NAME_HINTS: Final = (
             re.IGNORECASE,
         ),
     ),
-)
-CAT_CLASSIFIED_NOTE: Final = (
-    "The sponsor states that the Committee for Advanced Therapies has issued a classification "
-    "for this product (EudraCT D.3.11.3.5)."
 )
 PHASE_FLAGS: Final = (
     ("E.7.1", 1),
@@ -236,18 +222,6 @@ class EuctrTrial(_Model):
 def _bad(field: str, message: str) -> InputError:
     """A field value that does not fit the register's format; `read` adds file and record."""
     return InputError(message, source_id=SOURCE_ID, field=field)
-
-
-def country_code(name: str) -> str | None:
-    """ISO code of a country named in an EU register ('Czechia', 'UK'), None when unknown."""
-    text = re.sub(r"\s+", " ", name).strip()
-    code = COUNTRY_ALIASES.get(text.lower())
-    if code is None:
-        try:
-            code = pycountry.countries.lookup(text).alpha_2
-        except LookupError:
-            return None
-    return iris.iso_country(code)
 
 
 def yes_no(entry: Entry | None) -> bool | None:
@@ -592,9 +566,18 @@ def country_triples(code: str) -> list[Triple]:
     ]
 
 
-def legal_act(celex: str) -> NamedNode:
-    """The LegalAct IRI of a CELEX number (key as the reference data mints it)."""
-    return iris.mint("legal-act", celex)
+def meddra_condition_triples(term: str, code: str | None) -> tuple[NamedNode, list[Triple]]:
+    """A condition as a registry codes it in MedDRA: a Disease keyed on the term (so it meets the
+    same condition named in free text), with its term and code."""
+    disease = iris.disease(name=term)
+    triples = [
+        Triple(disease, RDF_TYPE, atmp("Disease")),
+        Triple(disease, RDFS_LABEL, Literal(term)),
+        Triple(disease, atmp("meddraTerm"), Literal(term)),
+    ]
+    if code:
+        triples.append(Triple(disease, atmp("meddraCode"), Literal(code)))
+    return disease, triples
 
 
 class _Emitter:
@@ -683,6 +666,8 @@ def trial_triples(trial: EuctrTrial) -> list[Triple]:
         out.add(node, atmp("studyDesign"), Literal(", ".join(protocol.design)))
     if protocol.therapeutic_area:
         out.add(node, atmp("therapeuticArea"), Literal(protocol.therapeutic_area))
+    if protocol.rare_disease is not None:
+        out.add(node, atmp("isRareDisease"), Literal(protocol.rare_disease))
 
     sponsors = _sponsor_triples(out, trial, node)
     _condition_triples(out, protocol, node)
@@ -739,6 +724,12 @@ def _condition_triples(out: _Emitter, protocol: CountryRecord, node: NamedNode) 
         if len(protocol.conditions) == 1:
             for lang, translated in protocol.condition_translations:
                 out.add(disease, skos("altLabel"), text_literal(translated, lang))
+    for meddra in protocol.meddra:
+        # A block with a code but no term has nothing to name the condition by; it is left out.
+        if meddra.term:
+            coded, triples = meddra_condition_triples(meddra.term, meddra.code)
+            out.triples.extend(triples)
+            out.add(node, atmp("condition"), coded)
 
 
 def _imp_triples(
@@ -798,8 +789,8 @@ def _imp_triples(
                 out.add(assertion, dct("date"), date_literal(protocol.first_entered))
             out.add(assertion, prov("wasDerivedFrom"), record)
             out.add(assertion, dct("source"), NamedNode(protocol.link))
-            if imp.cat_classified:
-                out.add(assertion, rdfs("comment"), Literal(CAT_CLASSIFIED_NOTE))
+            if imp.cat_classified is not None:
+                out.add(assertion, atmp("catClassificationIssued"), Literal(imp.cat_classified))
     if any(atimp_flags):
         out.add(node, atmp("isATMPTrial"), Literal(True))
     elif atimp_flags and all(flag is False for flag in atimp_flags):
@@ -850,7 +841,7 @@ def _authorisation_triples(out: _Emitter, trial: EuctrTrial, node: NamedNode) ->
         )
         out.add(node, atmp("hasTrialAuthorisation"), auth)
         out.add(auth, atmp("memberState"), country)
-        out.add(auth, atmp("legalBasis"), legal_act(DIRECTIVE_2001_20_CELEX))
+        out.add(auth, atmp("legalBasis"), iris.legal_act(celex=DIRECTIVE_2001_20_CELEX))
         if part.ca_decision:
             out.add(auth, atmp("authorisationDecision"), Literal(part.ca_decision))
         if part.ca_decision_date:

@@ -19,8 +19,8 @@ from graph_builder.sources.reference import country_node, organisation
 
 SOURCE_ID: Final = "eudragmdp"
 DOCUMENT_KINDS: Final = {
-    "MIA": ("mia", "ManufacturingAuthorisation", "miaNumber", "hasManufacturingAuthorisation"),
-    "GMPC": ("gmp-certificate", "GMPCertificate", "certificateNumber", "hasGMPCertificate"),
+    "MIA": (iris.mia, "ManufacturingAuthorisation", "miaNumber", "hasManufacturingAuthorisation"),
+    "GMPC": (iris.gmp_certificate, "GMPCertificate", "certificateNumber", "hasGMPCertificate"),
 }
 
 
@@ -57,9 +57,9 @@ def site_node(sink: TripleSink, org_name: str, city: str, country: str) -> Named
 
 
 def map_document(sink: TripleSink, row: CsvRow) -> None:
-    segment, cls, number_property, site_property = DOCUMENT_KINDS[str(row.get("doc_type"))]
+    mint_document, cls, number_property, site_property = DOCUMENT_KINDS[str(row.get("doc_type"))]
     number = str(row.get("number"))
-    doc = iris.mint(segment, iris.slug(number))
+    doc = mint_document(number)
     sink.a(doc, cls)
     sink.label(doc, f"{row.get('doc_type')} {number}")
     sink.text(doc, atmp(number_property), number)

@@ -1,7 +1,8 @@
 """`hospital_exemption`: the hospital-exemption registry LERU asks for: national HE authorisations
 (member state, authority, legal basis, hospitals, validity, indication) and HE use reports.
 Project-defined layout: data/schemas/he_authorisations.json and he_use_reports.json
-(docs/formats.md). A day that is not public is stored as xsd:gYearMonth, never guessed."""
+(docs/formats.md). A day that is not public is stored as xsd:gYearMonth, never guessed; an
+aggregate use report states its period (atmp:reportPeriodStart/End) instead of a year."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import ClassVar, Final
 
-from pyoxigraph import Triple
+from pyoxigraph import NamedNode, Triple
 
 from graph_builder import iris
 from graph_builder.errors import InputError
@@ -46,6 +47,17 @@ class HospitalExemptionSource:
             if r.table == "he_authorisations"
         }
         for row in rows:
+            if row.table == "he_use_reports" and not _covers_a_year_or_period(row):
+                on_error(
+                    InputError(
+                        "a use report needs report_year, or period_start and period_end",
+                        source_id=SOURCE_ID,
+                        file=row.file,
+                        record=f"row {row.row}",
+                        field="report_year",
+                    )
+                )
+                continue
             unknown = [k for k in row.items("he_authorisations") if k not in authorisations]
             if unknown and authorisations:
                 on_error(
@@ -68,6 +80,12 @@ class HospitalExemptionSource:
         else:
             map_use_report(sink, record)
         return sink.triples
+
+
+def _covers_a_year_or_period(row: CsvRow) -> bool:
+    return row.get("report_year") is not None or bool(
+        row.text("period_start") and row.text("period_end")
+    )
 
 
 def he_key(country: str, product_name: str, valid_from: str) -> str:
@@ -95,14 +113,11 @@ def map_authorisation(sink: TripleSink, row: CsvRow) -> None:
         he, atmp("authorisingAuthority"), organisation(sink, str(row.get("authorising_authority")))
     )
     basis = row.text("national_legal_basis")
-    sink.add(he, atmp("nationalLegalBasis"), iris.mint("legal-act", basis) if basis else None)
+    sink.add(he, atmp("nationalLegalBasis"), iris.legal_act(name=basis) if basis else None)
     for hospital in row.items("authorised_hospitals"):
         sink.add(he, atmp("authorisedHospital"), organisation(sink, hospital))
-    makers = row.items("authorised_manufacturing_sites")
-    # Sites are keyed on organisation and city (ADR 0001); the sources name only the organisation.
-    sink.text(
-        he, skos("note"), f"authorised manufacturers: {'; '.join(makers)}" if makers else None
-    )
+    for maker in row.items("authorised_manufacturing_sites"):
+        sink.add(he, atmp("authorisedManufacturingSite"), manufacturing_site(sink, row, maker))
     sink.add(he, atmp("validFrom"), partial_date(valid_from))
     until = row.text("valid_until")
     sink.add(he, atmp("validUntil"), partial_date(until) if until else None)
@@ -116,6 +131,17 @@ def map_authorisation(sink: TripleSink, row: CsvRow) -> None:
     sink.provenance(he, row, SOURCE_ID, row.key)
 
 
+def manufacturing_site(sink: TripleSink, row: CsvRow, maker: str) -> NamedNode:
+    """The site of an authorised manufacturer. HE authorisations name the organisation only, so
+    the site is keyed `<org slug>-site` (ADR 0001) and carries no city or country."""
+    site = iris.site(org_name=maker)
+    sink.a(site, "ManufacturingSite")
+    sink.label(site, f"{maker} (manufacturing site)")
+    sink.add(site, atmp("operatedBy"), organisation(sink, maker))
+    sink.provenance(site, row, SOURCE_ID, row.key)
+    return site
+
+
 def map_use_report(sink: TripleSink, row: CsvRow) -> None:
     report_id = str(row.get("report_id"))
     report = iris.mint("he-use-report", report_id)
@@ -124,12 +150,12 @@ def map_use_report(sink: TripleSink, row: CsvRow) -> None:
     for key in row.items("he_authorisations"):
         sink.add(report, atmp("reportsOn"), iris.mint("he-authorisation", key))
     sink.add(report, atmp("reportYear"), lit(row.get("report_year")))
-    sink.add(report, atmp("patientsTreated"), lit(row.get("patients_treated")))
-    # An aggregate over several years has no reportYear; its period and coverage are stated instead.
     start, end = row.text("period_start"), row.text("period_end")
-    period = f"period {start or '?'} to {end or '?'}" if (start or end) else None
-    coverage = "; ".join(t for t in (period, row.text("settings")) if t)
-    sink.text(report, skos("scopeNote"), coverage or None)
+    sink.add(report, atmp("reportPeriodStart"), partial_date(start) if start else None)
+    sink.add(report, atmp("reportPeriodEnd"), partial_date(end) if end else None)
+    sink.add(report, atmp("patientsTreated"), lit(row.get("patients_treated")))
+    # What the count covers (HE only, or also trials and compassionate use), as the source says.
+    sink.text(report, skos("scopeNote"), row.text("settings"))
     sink.provenance(report, row, SOURCE_ID, report_id)
 
 

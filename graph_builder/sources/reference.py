@@ -120,8 +120,10 @@ def _references_resolve(
 
 
 def _concept(sink: TripleSink, node: NamedNode, cls: str, row: CsvRow, code: str) -> None:
+    """A concept of an open vocabulary, in the ontology's scheme of its class (atmp:<cls>Scheme)."""
     sink.a(node, cls)
     sink.add(node, RDF_TYPE, skos("Concept"))
+    sink.add(node, skos("inScheme"), atmp(cls + "Scheme"))
     sink.label(node, row.text("label"))
     sink.text(node, skos("prefLabel"), row.text("label"))
     sink.text(node, skos("notation"), code)
@@ -129,8 +131,17 @@ def _concept(sink: TripleSink, node: NamedNode, cls: str, row: CsvRow, code: str
 
 
 def map_legal_act(sink: TripleSink, row: CsvRow) -> None:
-    act_id = str(row.get("act_id"))
-    act = iris.mint("legal-act", act_id)
+    act_id, celex = str(row.get("act_id")), row.text("celex")
+    if celex and act_id != celex:
+        # Other tables cite an act by act_id; an EU act is keyed on its CELEX number everywhere.
+        raise InputError(
+            f"an act with a CELEX number is keyed on it: act_id must be {celex!r}",
+            source_id=SOURCE_ID,
+            file=row.file,
+            record=f"row {row.row}",
+            field="act_id",
+        )
+    act = iris.legal_act(celex=celex, name=act_id)
     sink.a(act, "LegalAct")
     sink.label(act, row.text("short_name"))
     sink.text(act, dct("title"), row.text("title"))
@@ -153,7 +164,7 @@ def map_pathway(sink: TripleSink, row: CsvRow) -> None:
     broader = row.text("broader")
     sink.add(node, skos("broader"), iris.mint("pathway", broader) if broader else None)
     for act_id in row.items("legal_basis"):
-        sink.add(node, atmp("legalBasis"), iris.mint("legal-act", act_id))
+        sink.add(node, atmp("legalBasis"), iris.legal_act(name=act_id))
     sink.provenance(node, row, SOURCE_ID, code)
 
 
@@ -285,19 +296,13 @@ def map_event(sink: TripleSink, row: CsvRow) -> None:
     sink.add(event, dct("date"), lit(when))
     reason = row.text("withdrawal_reason")
     sink.add(event, atmp("withdrawalReason"), atmp(reason) if reason else None)
-    sink.text(event, atmp("reasonText"), _transfer_text(row) or row.text("reason_text"))
+    sink.text(event, atmp("reasonText"), row.text("reason_text"))
+    old, new = row.text("from_holder"), row.text("to_holder")
+    sink.add(event, atmp("previousHolder"), organisation(sink, old) if old else None)
+    sink.add(event, atmp("newHolder"), organisation(sink, new) if new else None)
     sink.add(ma, atmp("hasEvent"), event)
     sink.text(event, skos("scopeNote"), _confidence_note(row))
     sink.provenance(event, row, SOURCE_ID, f"{ema_number}/{event_type}/{date_text}")
-
-
-def _transfer_text(row: CsvRow) -> str | None:
-    old, new = row.text("from_holder"), row.text("to_holder")
-    if not (old or new):
-        return None
-    unnamed = "an unnamed holder"
-    moved = f"Marketing authorisation transferred from {old or unnamed} to {new or unnamed}."
-    return f"{moved} {row.text('reason_text') or ''}".strip()
 
 
 def map_application(sink: TripleSink, row: CsvRow) -> None:
@@ -389,7 +394,7 @@ def map_process_step(sink: TripleSink, row: CsvRow) -> None:
     step = iris.mint("step", f"{key}-{row.get('step_no')}")
     sink.a(step, "ProcessStep")
     sink.label(step, row.text("step_label"))
-    sink.add(step, skos("notation"), lit(row.get("step_no")))
+    sink.add(step, atmp("stepNumber"), lit(row.get("step_no")))
     sink.add(process, atmp("hasStep"), step)
     for code in row.items("requires_capabilities"):
         sink.add(step, atmp("requiresCapability"), iris.mint("capability", code))

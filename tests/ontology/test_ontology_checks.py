@@ -40,6 +40,23 @@ def test_check_finds_its_seeded_violation(check: object, store_with_ontology: Me
     assert all(v.description for v in violations)
 
 
+def test_validity_check_orders_mixed_precision(store_with_ontology: MemoryStore) -> None:
+    """A month-precision start after a day-precision end is inverted; within the month it is not
+    (a plain `<` between xsd:gYearMonth and xsd:date would miss both)."""
+    data = b"""@prefix atmp: <https://w3id.org/atmp-kg/ontology#> .
+    @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+    @prefix ex: <https://w3id.org/atmp-kg/id/example/> .
+    ex:bad atmp:validFrom "2024-03"^^xsd:gYearMonth ; atmp:validUntil "2024-02-28"^^xsd:date .
+    ex:ok atmp:validFrom "2024-03"^^xsd:gYearMonth ; atmp:validUntil "2024-03-01"^^xsd:date ."""
+    triples = [
+        ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(data, ox.RdfFormat.TURTLE)
+    ]
+    store_with_ontology.add_triples(triples, "https://w3id.org/atmp-kg/graph/hospital_exemption")
+    (check,) = [c for c in CHECKS if c.name == "validity_period_inverted_violation"]
+    violations = run_checks(store_with_ontology, checks=[check])
+    assert [v.focus for v in violations] == [ox.NamedNode(EX + "bad")]
+
+
 def test_runs_on_the_embedded_store(tmp_path: Path) -> None:
     embedded = pytest.importorskip("graph_builder.store.embedded")
     try:

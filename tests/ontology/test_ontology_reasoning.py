@@ -68,6 +68,18 @@ def test_abox_classification(fixtures_dir: Path) -> None:
     assert all(t.predicate == RDF_TYPE for t in result.types())
 
 
+def test_month_precision_periods_are_consistent(fixtures_dir: Path) -> None:
+    """valid.ttl uses xsd:gYearMonth / xsd:gYear on validFrom, validUntil and report periods
+    (DataUnionOf ranges): HermiT accepts them and still classifies the rest."""
+    result = reason_over(abox(fixtures_dir / "valid.ttl"))
+    assert result.consistent
+    assert ATMP + "ATMPTrial" in {
+        iri(t.object)
+        for t in result.types()
+        if t.subject == ox.NamedNode("https://w3id.org/atmp-kg/id/trial/2016-002972-29")
+    }
+
+
 def test_contradicting_abox_raises(fixtures_dir: Path) -> None:
     with pytest.raises(ValidationFailed, match="contradict"):
         reason_over(abox(fixtures_dir / "abox_inconsistent.ttl"))

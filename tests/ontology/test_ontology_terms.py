@@ -8,6 +8,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 import rdflib
+import rdflib.collection
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
 
 from ontology.model import (
@@ -113,10 +114,23 @@ def test_no_punning_between_classes_and_properties(core: rdflib.Graph) -> None:
             assert (term, RDF.type, OWL.NamedIndividual) not in core
 
 
+def xsd_members(graph: rdflib.Graph, rng: rdflib.term.Node) -> list[str]:
+    """The XSD datatypes a datatype-property range allows: itself, or the members of a
+    DataUnionOf (`[ a rdfs:Datatype ; owl:unionOf ( xsd:date xsd:gYearMonth ) ]`)."""
+    if isinstance(rng, rdflib.URIRef):
+        return [str(rng)]
+    assert (rng, RDF.type, RDFS.Datatype) in graph, f"{rng} is not a data range"
+    union = graph.value(rng, OWL.unionOf)
+    assert union is not None, f"{rng} is a data range but not a union"
+    return [str(m) for m in rdflib.collection.Collection(graph, union)]
+
+
 def test_property_ranges_match_property_kinds(core: rdflib.Graph) -> None:
     for prop in core.subjects(RDF.type, OWL.DatatypeProperty):
         for rng in core.objects(prop, RDFS.range):
-            assert str(rng).startswith(str(XSD)), f"{prop} has non-datatype range {rng}"
+            members = xsd_members(core, rng)
+            assert members, prop
+            assert all(m.startswith(str(XSD)) for m in members), f"{prop} has range {members}"
     for prop in core.subjects(RDF.type, OWL.ObjectProperty):
         for rng in core.objects(prop, RDFS.range):
             assert not str(rng).startswith(str(XSD)), f"{prop} has datatype range {rng}"
@@ -124,6 +138,13 @@ def test_property_ranges_match_property_kinds(core: rdflib.Graph) -> None:
     for name in identifiers:
         assert (ATMP[name], RDF.type, OWL.DatatypeProperty) in core
         assert (ATMP[name], RDFS.range, XSD.string) in core
+    # Month-precision validity and report periods (the day is not always public).
+    for name in ["validFrom", "validUntil"]:
+        (rng,) = core.objects(ATMP[name], RDFS.range)
+        assert xsd_members(core, rng) == [str(XSD.date), str(XSD.gYearMonth), str(XSD.gYear)]
+    for name in ["reportPeriodStart", "reportPeriodEnd"]:
+        (rng,) = core.objects(ATMP[name], RDFS.range)
+        assert xsd_members(core, rng) == [str(XSD.date), str(XSD.gYearMonth)]
     # Class-valued properties are annotation properties (OWL 2 DL, see atmp.ttl header).
     for name in ["assertsClass", "declaredATMPClass"]:
         assert (ATMP[name], RDF.type, OWL.AnnotationProperty) in core

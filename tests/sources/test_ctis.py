@@ -12,7 +12,7 @@ import pytest
 from pyoxigraph import RdfFormat, serialize
 from rdflib import Graph, Literal, Namespace
 from rdflib.compare import graph_diff, isomorphic
-from rdflib.namespace import XSD
+from rdflib.namespace import RDF, XSD
 
 from graph_builder.errors import InputError
 from graph_builder.sources import get_source
@@ -96,6 +96,12 @@ def test_real_record_after_the_relaunch(samples: Path) -> None:
     assert graph.value(node, ATMP.isCommercialSponsor) == Literal(True)
     assert len(set(graph.objects(node, ATMP.hasTrialSite))) == 6
     assert (None, ATMP.isATMPTrial, None) not in graph  # the new layout has no ATMP flag
+    assert graph.value(node, ATMP.isRareDisease) == Literal(False)  # isConditionRareDisease
+    # "IMP12407/00001 and IMP12304/00001": two authorisations, keyed like EudraGMDP's MIAs
+    mias = set(graph.objects(ID["product/EMEA-H-C-004102"], ATMP.manufacturedUnderAuthorisation))
+    assert mias == {ID["mia/imp12407-00001"], ID["mia/imp12304-00001"]}
+    assert graph.value(ID["mia/imp12407-00001"], ATMP.miaNumber) == Literal("IMP12407/00001")
+    assert (ID["mia/imp12407-00001"], RDF.type, ATMP.ManufacturingAuthorisation) in graph
 
 
 def test_real_record_before_the_relaunch(samples: Path) -> None:
@@ -119,6 +125,11 @@ def test_real_record_before_the_relaunch(samples: Path) -> None:
     assert tested == {"pioglitazone-hydrochloride", "pamapimod"}
     # the sponsor's status for this trial (Non-Commercial), not its organisation flag
     assert graph.value(node, ATMP.isCommercialSponsor) == Literal(False)
+    # the MedDRA term of the condition names the same node as the free-text condition
+    covid = ID["disease/covid-19"]
+    assert set(graph.objects(node, ATMP.condition)) == {covid}
+    assert graph.value(covid, ATMP.meddraTerm) == Literal("COVID-19")
+    assert graph.value(covid, ATMP.meddraCode) == Literal("10084268")
 
 
 def test_both_real_samples_read_as_a_folder(samples: Path) -> None:
@@ -213,6 +224,21 @@ def _broken(tmp_path: Path, change: Any) -> Path:
             "authorizedApplication.authorizedPartI.sponsors.0.isCommercial",
         ),
         (lambda d: d.update(totalNumberEnrolled="twelve"), "totalNumberEnrolled"),
+        (
+            lambda d: d["authorizedApplication"]["authorizedPartI"]["products"][0].update(
+                miaNumber="IMP1 and ;"
+            ),
+            "authorizedApplication.authorizedPartI.products.0.miaNumber",
+        ),
+        (
+            lambda d: d["authorizedApplication"]["authorizedPartI"]["trialDetails"][
+                "trialInformation"
+            ]["medicalCondition"].update(
+                meddraConditionTerms=[{"termName": "Lymphoma", "classificationCode": "C85"}]
+            ),
+            "authorizedApplication.authorizedPartI.trialDetails.trialInformation"
+            ".medicalCondition.meddraConditionTerms.0.classificationCode",
+        ),
         (
             lambda d: d["authorizedApplication"]["authorizedPartI"].update(products={"id": 1}),
             "authorizedApplication.authorizedPartI.products",

@@ -11,6 +11,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.compare import graph_diff, isomorphic
 from rdflib.namespace import RDFS, SKOS, XSD
 
+from graph_builder.countries import country_code
 from graph_builder.errors import InputError
 from graph_builder.sources import get_source
 from graph_builder.sources.euctr import EuctrSource, EuctrTrial, read_country_records
@@ -104,7 +105,9 @@ def test_atimp_flags_become_sponsor_classification_assertions() -> None:
     (assertion,) = list(graph.objects(product, ATMP.hasClassification))
     assert graph.value(assertion, ATMP.assertsClass) == ATMP.GTMP
     assert graph.value(assertion, ATMP.classificationSource) == ATMP.SponsorSelfClassification
-    assert "D.3.11.3.5" in str(graph.value(assertion, RDFS.comment))
+    # D.3.11.3.5: the sponsor says the CAT has classified the product (its class is not given)
+    assert graph.value(assertion, ATMP.catClassificationIssued) == Literal(True)
+    assert (assertion, RDFS.comment, None) not in graph
     # the chemical comparator is tested too but declares no ATMP class
     comparator = ID["product/synthetic-comparator-tablets"]
     assert (ID["trial/2099-000001-11"], ATMP.testsProduct, comparator) in graph
@@ -181,6 +184,9 @@ def test_real_clean_gene_therapy_record_parses_fully(samples: Path) -> None:
     assert (node, ATMP.testsProduct, product) in graph
     designation = graph.value(product, ATMP.hasOrphanDesignation)
     assert graph.value(designation, ATMP.designationNumber) == Literal("EMA/OD/0000068610")
+    (assertion,) = list(graph.objects(product, ATMP.hasClassification))
+    assert graph.value(assertion, ATMP.catClassificationIssued) == Literal(False)
+    assert graph.value(node, ATMP.isRareDisease) == Literal(True)  # E.1.3
     auth = ID["trial-authorisation/2022-002568-62-SE"]
     assert graph.value(auth, ATMP.memberState) == ID["country/SE"]
     assert graph.value(auth, ATMP.authorisationDecision) == Literal("Authorised")
@@ -188,6 +194,25 @@ def test_real_clean_gene_therapy_record_parses_fully(samples: Path) -> None:
     assert graph.value(auth, ATMP.legalBasis) == ID["legal-act/32001L0020"]
     link = URIRef("https://www.clinicaltrialsregister.eu/ctr-search/trial/2022-002568-62/SE/")
     assert (node, DCT.source, link) in graph
+
+
+def test_meddra_terms_become_coded_conditions(samples: Path) -> None:
+    trials = list(EuctrSource().read(download(samples), lambda e: None))
+    graph = graph_of([t for t in trials if t.eudract == "2021-002179-21"])
+    node = ID["trial/2021-002179-21"]
+    coded = {
+        str(graph.value(d, ATMP.meddraTerm)): str(graph.value(d, ATMP.meddraCode))
+        for d in graph.objects(node, ATMP.condition)
+        if graph.value(d, ATMP.meddraTerm) is not None
+    }
+    assert coded == {
+        "Alzheimer's disease (incl subtypes)": "10001897",
+        "Alzheimer's disease": "10001896",
+        "Early onset Alzheimer's disease": "10086384",
+    }
+    # keyed on the term: the same node as the condition named "Alzheimer's disease" anywhere
+    assert graph.value(ID["disease/alzheimer-s-disease"], ATMP.meddraCode) == Literal("10001896")
+    assert graph.value(node, ATMP.isRareDisease) == Literal(False)
 
 
 def _variant(tmp_path: Path, old: str, new: str, count: int = 1) -> Path:
@@ -341,8 +366,32 @@ def test_mapped_fixture_and_sample_trial_pass_the_project_shapes(samples: Path) 
 
     source = EuctrSource()
     trials = list(source.read(SYNTHETIC))
-    trials += [
-        t for t in source.read(download(samples), lambda e: None) if t.eudract == "2021-002179-21"
-    ]
+    # both trials of the real download, the gene therapy one with an EMA/OD designation number
+    trials += list(source.read(download(samples), lambda e: None))
     outcome = validate([t for trial in trials for t in source.triples(trial)])
     assert outcome.conforms, outcome.report_text
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("Czechia", "CZ"),
+        ("Czech Republic", "CZ"),
+        ("  the   Netherlands ", "NL"),
+        ("UK", "GB"),
+        ("EL", "GR"),
+        ("es", "ES"),
+        ("Turkey", "TR"),
+        ("Korea, Republic of", "KR"),
+        # ClinicalTrials.gov's legacy spellings share the one table
+        ("Macedonia, The Former Yugoslav Republic of", "MK"),
+        ("Kosovo", "XK"),
+        ("Former Serbia and Montenegro", "CS"),
+        ("3rd", None),
+        ("Outside EU/EEA", None),
+        ("Atlantis", None),
+        ("", None),
+    ],
+)
+def test_country_names_of_every_register_map_to_iso_codes(name: str, code: str | None) -> None:
+    assert country_code(name) == code

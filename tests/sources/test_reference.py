@@ -18,6 +18,7 @@ from csv_source_helpers import (  # noqa: F401 (fixtures are used by name)
 from rdflib import Literal, Namespace, URIRef
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
+from graph_builder import iris
 from graph_builder.errors import InputError
 from graph_builder.settings import Settings, resolve_data_dir
 from graph_builder.sources import get_source
@@ -101,6 +102,73 @@ def test_bad_date_is_reported(write_csv: Callable[[str, str], Path]) -> None:
     with pytest.raises(InputError, match="not a date") as info:
         list(get_source("reference").read(path))
     assert info.value.field == "date"
+
+
+def test_transfer_names_previous_and_new_holder(write_csv: Callable[[str, str], Path]) -> None:
+    path = write_csv(
+        "authorisation_events.csv",
+        "ema_number,event_type,date,withdrawal_reason,reason_text,from_holder,to_holder,source_url,source_note,confidence\n"
+        "EMEA/H/C/003854,Transfer,2023-07-17,,Transfer approved by the European Commission.,"
+        f"Orchard Therapeutics,Fondazione Telethon ETS,{URL},,verified\n",
+    )
+    graph = source_graph("reference", path)
+    event = URIRef("https://w3id.org/atmp-kg/id/event/EMEA-H-C-003854-transfer-2023-07-17")
+    org = "https://w3id.org/atmp-kg/id/org/"
+    assert graph.value(event, ATMP.previousHolder) == URIRef(org + "orchard-therapeutics")
+    assert graph.value(event, ATMP.newHolder) == URIRef(org + "fondazione-telethon-ets")
+    assert graph.value(event, ATMP.eventType) == ATMP.Transfer
+    # the reason as worded in the source, nothing composed around it
+    assert graph.value(event, ATMP.reasonText) == Literal(
+        "Transfer approved by the European Commission."
+    )
+
+
+LEGAL_ACTS_HEADER = (
+    "act_id,title,short_name,act_type,jurisdiction,celex,url,governs_pathways,source_url,"
+    "source_note,confidence\n"
+)
+
+
+def act_row(leading_cells: str) -> str:
+    """A legal_acts row: the cells up to celex, then url, no pathways, source, verified."""
+    return f"{leading_cells},{URL},,{URL},,verified\n"
+
+
+def test_legal_acts_meet_the_registers_on_the_celex_number(
+    write_csv: Callable[[str, str], Path],
+) -> None:
+    from graph_builder.sources.ctis import REGULATION_536_2014_CELEX
+    from graph_builder.sources.euctr import DIRECTIVE_2001_20_CELEX
+
+    rows = [
+        "32001L0020,Directive 2001/20/EC,Dir. 2001/20/EC,directive,EU,32001L0020",
+        "32014R0536,Regulation (EU) No 536/2014,CTR,regulation,EU,32014R0536",
+        "es-rd-477-2014,Real Decreto 477/2014,ES RD 477/2014,national-act,ES,",
+    ]
+    path = write_csv("legal_acts.csv", LEGAL_ACTS_HEADER + "".join(map(act_row, rows)))
+    graph = source_graph("reference", path)
+    acts = set(graph.subjects(None, ATMP.LegalAct))
+    # the IRIs the EU CTR and CTIS sources give as atmp:legalBasis of a trial authorisation
+    registers = {
+        iris.legal_act(celex=c) for c in (DIRECTIVE_2001_20_CELEX, REGULATION_536_2014_CELEX)
+    }
+    assert {URIRef(a.value) for a in registers} <= acts
+    assert URIRef("https://w3id.org/atmp-kg/id/legal-act/32001L0020") in acts
+    assert URIRef("https://w3id.org/atmp-kg/id/legal-act/es-rd-477-2014") in acts
+    # a table that cites an act by a CELEX number in any case meets the same node
+    assert iris.legal_act(name="32001l0020") == iris.legal_act(celex="32001L0020")
+    with pytest.raises(ValueError, match="not a CELEX number"):
+        iris.legal_act(celex="Directive 2001/20/EC")
+
+
+def test_act_with_a_celex_number_is_keyed_on_it(write_csv: Callable[[str, str], Path]) -> None:
+    row = act_row("dir-2001-20,Directive 2001/20/EC,Dir. 2001/20/EC,directive,EU,32001L0020")
+    path = write_csv("legal_acts.csv", LEGAL_ACTS_HEADER + row)
+    source = get_source("reference")
+    (record,) = list(source.read(path))
+    with pytest.raises(InputError, match="act_id must be '32001L0020'") as info:
+        list(source.triples(record))
+    assert (info.value.record, info.value.field) == ("row 2", "act_id")
 
 
 def test_missing_required_column_names_it(write_csv: Callable[[str, str], Path]) -> None:

@@ -45,6 +45,7 @@ the full rule and explanations on a synthetic 1M-triple graph: one product again
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
@@ -188,7 +189,7 @@ class _GrantRows:
         self.is_mia = is_mia
         self.number = _value(first, "number")
         self.valid_from = _date(first, "from")
-        self.valid_until = _date(first, "until")
+        self.valid_until = _date(first, "until", period_end=True)
         self.status = _value(first, "status")
         self.scopes: set[str] = set()
         self.operations: set[str] = set()
@@ -333,14 +334,25 @@ def _value(row: Mapping[str, Term], name: str) -> str | None:
     return None if term is None else term.value
 
 
-def _date(row: Mapping[str, Term], name: str) -> date | None:
+def _date(row: Mapping[str, Term], name: str, *, period_end: bool = False) -> date | None:
+    """A validity bound as a date. Month- or year-precision values (xsd:gYearMonth / xsd:gYear,
+    used where a source only gives the month) stand for their whole period: a start is its first
+    day, an end (`period_end`) its last, so a coarse date never shortens a validity."""
     text = _value(row, name)
     if text is None:
         return None
     try:
-        return date.fromisoformat(text[:10])
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}.*", text):
+            return date.fromisoformat(text[:10])
+        if m := re.fullmatch(r"(\d{4})-(\d{2})", text):
+            year, month = int(m.group(1)), int(m.group(2))
+            day = calendar.monthrange(year, month)[1] if period_end else 1
+            return date(year, month, day)
+        if re.fullmatch(r"\d{4}", text):
+            return date(int(text), 12, 31) if period_end else date(int(text), 1, 1)
     except ValueError:
         return None
+    return None
 
 
 def _local_name(iri: str) -> str:

@@ -75,9 +75,7 @@ def main_options(
     _state = CliState(Settings(**overrides), debug=debug)  # type: ignore[arg-type]
 
 
-def store_options(
-    store: Path | None, endpoint: str | None
-) -> Store:
+def store_options(store: Path | None, endpoint: str | None) -> Store:
     """Open the store, letting per-command --store/--endpoint override the global ones."""
     st = state()
     if store is not None or endpoint is not None:

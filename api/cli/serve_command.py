@@ -1,3 +1,66 @@
-"""Commands of the atmp-kg CLI (registered on api.cli.app.app)."""
+"""`atmp-kg serve`: the API and the web page, on the embedded store (built from data/ on first
+start when it is empty) or on a remote SPARQL endpoint."""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from api.cli.app import EndpointOption, StoreOption, app, err_console, one_line_errors, state
+from api.deps import ApiSettings
+from graph_builder.store import Store, open_store
+
+
+@app.command()
+@one_line_errors
+def serve(
+    host: Annotated[str | None, typer.Option("--host", help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option("--port", help="Port to listen on.")] = None,
+    store: StoreOption = None,
+    endpoint: EndpointOption = None,
+    build: Annotated[
+        bool,
+        typer.Option(
+            "--build/--no-build", help="Build the embedded store from data/ when it is empty."
+        ),
+    ] = True,
+) -> None:
+    """Serve the SPARQL endpoint, linked data, hub lookups and the web page."""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = _settings(store, endpoint)
+    the_store = open_store(settings)
+    if build and not settings.endpoint and not the_store.graphs():
+        _first_build(settings, the_store)
+    uvicorn.run(
+        create_app(settings, the_store),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+    )
+
+
+def _settings(store: Path | None, endpoint: str | None) -> ApiSettings:
+    update: dict[str, object] = {}
+    if store is not None:
+        update.update(store=store, endpoint=None)
+    if endpoint is not None:
+        update["endpoint"] = endpoint
+    return ApiSettings.from_settings(state().settings.model_copy(update=update))
+
+
+def _first_build(settings: ApiSettings, store: Store) -> None:
+    from graph_builder.build import build
+    from graph_builder.settings import resolve_data_dir
+
+    data_dir = resolve_data_dir(settings)
+    err_console.print(f"The store at {settings.store} is empty: building it from {data_dir}.")
+    report = build(store, data_dir=data_dir)
+    err_console.print(
+        f"Built {sum(report.graphs.values())} triples in {len(report.graphs)} graphs "
+        f"in {report.seconds:.1f} s."
+    )

@@ -242,3 +242,23 @@ def test_materialise_writes_assessments_with_provenance_and_keeps_other_inferenc
     assert _objects(st, node, ATMP + "assessedOn") == {"2027-01-01"}
     assert other in st.reader().raw
     st.close()
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        ("2021-02", "2021-02-01", "2021-02-28"),
+        ("2024", "2024-01-01", "2024-12-31"),
+        ("2025-06-30", "2025-06-30", "2025-06-30"),
+    ],
+)
+def test_coarse_validity_dates_cover_their_whole_period(text: str, start: str, end: str) -> None:
+    from datetime import date
+
+    from pyoxigraph import Literal
+
+    from graph_builder.manufacturability import _date
+
+    row = {"d": Literal(text)}
+    assert _date(row, "d") == date.fromisoformat(start)
+    assert _date(row, "d", period_end=True) == date.fromisoformat(end)

@@ -1,0 +1,347 @@
+"""`/graph`: the SPARQL 1.1 Graph Store HTTP Protocol.
+
+- Indirect identification: `/graph?graph=<IRI>` or `/graph?default`.
+- Direct identification: `/graph/<path>` is the graph `https://w3id.org/atmp-kg/graph/<path>`,
+  so the project's named graphs (`.../graph/ema`, `.../graph/meta`, ...) dereference here. IRIs
+  under the public base are read as the canonical ones, as for /id/.
+- GET and HEAD are anonymous reads; PUT (replace), POST (merge; to `/graph` alone: a new graph,
+  201 with its Location) and DELETE need the update token.
+- The default graph here is the store's own unnamed graph (the SPARQL endpoint's default graph
+  is the union of all graphs). Uploads: Turtle, N-Triples, RDF/XML, JSON-LD, N3, or
+  multipart/form-data holding such files; relative IRIs resolve against the graph's IRI.
+"""
+
+from __future__ import annotations
+
+import email.parser
+import email.policy
+import io
+import tempfile
+import uuid
+from dataclasses import dataclass
+from pathlib import Path as FsPath
+from typing import Annotated, Any, BinaryIO, Final, cast
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import FileResponse, Response
+from starlette.background import BackgroundTask
+
+from api.deps import ApiContext, ContextDep, in_thread, require_update_token, to_canonical
+from api.errors import ApiError, error_responses
+from api.negotiation import GRAPH_OFFERS, VARY, Fmt, Offer, choose, serialize_result
+from graph_builder.errors import NotFound
+from graph_builder.namespaces import GRAPH
+from graph_builder.store.base import ExportFormat, Store
+from graph_builder.store.embedded import EmbeddedStore
+
+router = APIRouter(tags=["graph store"], default_response_class=Response)
+
+PATH: Final = "/graph"
+_UPLOAD_FORMATS: Final = (
+    ox.RdfFormat.TURTLE,
+    ox.RdfFormat.N_TRIPLES,
+    ox.RdfFormat.RDF_XML,
+    ox.RdfFormat.JSON_LD,
+    ox.RdfFormat.N3,
+)
+_EXPORT_NAMES: Final[dict[Fmt, ExportFormat]] = {
+    Fmt.TURTLE: "ttl",
+    Fmt.NTRIPLES: "nt",
+    Fmt.JSONLD: "jsonld",
+    Fmt.TRIG: "trig",
+    Fmt.NQUADS: "nq",
+}
+_READ_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The graph.", "content": {o.media_type: {} for o in GRAPH_OFFERS}},
+    **error_responses(400, 404, 406),
+}
+_WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    201: {"description": "A new graph was created."},
+    204: {"description": "The graph was changed."},
+    **error_responses(400, 401, 403, 404, 413, 415),
+}
+_UPLOAD_BODY: Final = {
+    "content": {
+        **{f.media_type: {"schema": {"type": "string"}} for f in _UPLOAD_FORMATS},
+        "multipart/form-data": {"schema": {"type": "object"}},
+    }
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    """A graph of the store: `iri` None is the default graph."""
+
+    iri: str | None
+    public_url: str | None = None
+
+
+def _target(
+    request: Request, ctx: ApiContext, path: str, *, allow_new: bool = False
+) -> Target | None:
+    params = request.query_params
+    if path:
+        if "graph" in params or "default" in params:
+            raise ApiError(400, "bad_request", "name a graph by the URL or by ?graph=, not both")
+        return Target(GRAPH + _raw_tail(request, path), ctx.public_url("graph/" + path))
+    if "graph" in params and "default" in params:
+        raise ApiError(400, "bad_request", "give ?graph=<IRI> or ?default, not both")
+    if "default" in params:
+        return Target(None)
+    graphs = params.getlist("graph")
+    if len(graphs) > 1:
+        raise ApiError(400, "bad_request", "give one ?graph= parameter")
+    if graphs:
+        iri = to_canonical(graphs[0], ctx.settings)
+        try:
+            ox.NamedNode(iri)
+        except ValueError:
+            raise ApiError(400, "bad_request", f"not an absolute IRI: {graphs[0]!r}") from None
+        return Target(iri)
+    if allow_new:
+        return None
+    raise ApiError(400, "bad_request", "name the graph: ?graph=<IRI>, ?default or /graph/<name>")
+
+
+def _raw_tail(request: Request, decoded: str) -> str:
+    raw = request.scope.get("raw_path")
+    if isinstance(raw, bytes):
+        text = raw.decode("latin-1")
+        marker = text.find(PATH + "/")
+        if marker >= 0:
+            return text[marker + len(PATH) + 1 :]
+    return decoded
+
+
+# --- reads ------------------------------------------------------------------------------------
+
+
+GraphParam = Annotated[str | None, Query(description="The IRI of the graph.")]
+DefaultParam = Annotated[
+    str | None, Query(description="Present (with no value) to name the default graph.")
+]
+
+
+@router.get(PATH, summary="Read a graph (indirect)", responses=_READ_RESPONSES)
+async def read_indirect(
+    request: Request, ctx: ContextDep, graph: GraphParam = None, default: DefaultParam = None
+) -> Response:
+    return await _read(request, ctx, "")
+
+
+@router.get(PATH + "/{path:path}", summary="Read a graph (direct)", responses=_READ_RESPONSES)
+async def read_direct(request: Request, ctx: ContextDep, path: str) -> Response:
+    return await _read(request, ctx, path)
+
+
+router.add_api_route(PATH, read_indirect, methods=["HEAD"], include_in_schema=False)
+router.add_api_route(PATH + "/{path:path}", read_direct, methods=["HEAD"], include_in_schema=False)
+
+
+async def _read(request: Request, ctx: ApiContext, path: str) -> Response:
+    target = _target(request, ctx, path)
+    assert target is not None
+    offer = choose(request, GRAPH_OFFERS)
+    if target.iri is not None and target.iri not in await in_thread(ctx.store.graphs):
+        raise NotFound(f"no graph {target.iri}")
+    if request.method == "HEAD":
+        return Response(status_code=200, media_type=offer.content_type, headers=VARY)
+    file = await in_thread(_export, ctx.store, target, offer)
+    return FileResponse(
+        file,
+        media_type=offer.content_type,
+        headers=VARY,
+        background=BackgroundTask(file.unlink, missing_ok=True),
+    )
+
+
+def _export(store: Store, target: Target, offer: Offer) -> FsPath:
+    """The graph in the negotiated syntax, in a temporary file (a graph may be large)."""
+    with tempfile.NamedTemporaryFile(prefix="atmp-kg-graph-", delete=False) as out:
+        if target.iri is None:
+            out.write(serialize_result(_default_graph(store), offer.fmt))
+        elif offer.fmt in _EXPORT_NAMES:
+            store.export(cast(BinaryIO, out), _EXPORT_NAMES[offer.fmt], target.iri)
+        else:  # a syntax the store does not export: through N-Triples
+            buffer = io.BytesIO()
+            store.export(buffer, "nt", target.iri)
+            triples = [q.triple for q in ox.parse(buffer.getvalue(), ox.RdfFormat.N_TRIPLES)]
+            out.write(serialize_result(triples, offer.fmt))
+    return FsPath(out.name)
+
+
+def _default_graph(store: Store) -> list[ox.Triple]:
+    """The store's unnamed graph. The Store protocol names graphs by IRI only, so the embedded
+    backend is read directly; a remote endpoint is asked for its own default graph."""
+    if isinstance(store, EmbeddedStore):
+        raw = store.reader().raw
+        return [q.triple for q in raw.quads_for_pattern(None, None, None, ox.DefaultGraph())]
+    result = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
+    assert isinstance(result, list)
+    return result
+
+
+# --- writes -----------------------------------------------------------------------------------
+
+
+@router.put(
+    PATH,
+    summary="Replace a graph (indirect)",
+    status_code=204,
+    responses=_WRITE_RESPONSES,
+    openapi_extra={"requestBody": _UPLOAD_BODY},
+)
+async def put_indirect(
+    request: Request, ctx: ContextDep, graph: GraphParam = None, default: DefaultParam = None
+) -> Response:
+    return await _write(request, ctx, "", replace=True)
+
+
+@router.put(
+    PATH + "/{path:path}",
+    summary="Replace a graph (direct)",
+    status_code=204,
+    responses=_WRITE_RESPONSES,
+    openapi_extra={"requestBody": _UPLOAD_BODY},
+)
+async def put_direct(request: Request, ctx: ContextDep, path: str) -> Response:
+    return await _write(request, ctx, path, replace=True)
+
+
+@router.post(
+    PATH,
+    summary="Add to a graph, or create a new graph (indirect)",
+    status_code=204,
+    responses=_WRITE_RESPONSES,
+    openapi_extra={"requestBody": _UPLOAD_BODY},
+)
+async def post_indirect(
+    request: Request, ctx: ContextDep, graph: GraphParam = None, default: DefaultParam = None
+) -> Response:
+    return await _write(request, ctx, "", replace=False)
+
+
+@router.post(
+    PATH + "/{path:path}",
+    summary="Add to a graph (direct)",
+    status_code=204,
+    responses=_WRITE_RESPONSES,
+    openapi_extra={"requestBody": _UPLOAD_BODY},
+)
+async def post_direct(request: Request, ctx: ContextDep, path: str) -> Response:
+    return await _write(request, ctx, path, replace=False)
+
+
+@router.delete(
+    PATH, summary="Delete a graph (indirect)", status_code=204, responses=_WRITE_RESPONSES
+)
+async def delete_indirect(
+    request: Request, ctx: ContextDep, graph: GraphParam = None, default: DefaultParam = None
+) -> Response:
+    return await _delete(request, ctx, "")
+
+
+@router.delete(
+    PATH + "/{path:path}",
+    summary="Delete a graph (direct)",
+    status_code=204,
+    responses=_WRITE_RESPONSES,
+)
+async def delete_direct(request: Request, ctx: ContextDep, path: str) -> Response:
+    return await _delete(request, ctx, path)
+
+
+async def _write(request: Request, ctx: ApiContext, path: str, *, replace: bool) -> Response:
+    require_update_token(request)
+    target = _target(request, ctx, path, allow_new=not replace)
+    headers: dict[str, str] = {}
+    if target is None:  # POST to the graph store itself: a graph with a new IRI
+        name = uuid.uuid4().hex
+        target = Target(GRAPH + name, ctx.public_url("graph/" + name))
+        headers["Location"] = target.public_url or ""
+    triples = await in_thread(
+        _parse_body,
+        request.headers.get("content-type", ""),
+        await request.body(),
+        target.public_url or target.iri or ctx.public_url("graph"),
+    )
+    created = await in_thread(_apply, ctx.store, target, triples, replace)
+    return Response(status_code=201 if created else 204, headers=headers)
+
+
+def _apply(store: Store, target: Target, triples: list[ox.Triple], replace: bool) -> bool:
+    """Write; True when the graph did not exist before."""
+    if target.iri is None:
+        # The default graph has no IRI for the Store protocol: change it with SPARQL Update.
+        # Only terms re-serialised by pyoxigraph (escaped N-Triples) enter the update text.
+        data = " .\n".join(f"{t.subject} {t.predicate} {t.object}" for t in triples)
+        drop = "DROP SILENT DEFAULT ;\n" if replace else ""
+        store.update(f"{drop}INSERT DATA {{\n{data}\n}}")
+        return False
+    existed = target.iri in store.graphs()
+    if replace or not existed:
+        store.replace_graph(target.iri, triples)
+    elif triples:
+        data = " .\n".join(f"{t.subject} {t.predicate} {t.object}" for t in triples)
+        store.update(f"INSERT DATA {{ GRAPH {ox.NamedNode(target.iri)} {{\n{data}\n}} }}")
+    return not existed
+
+
+async def _delete(request: Request, ctx: ApiContext, path: str) -> Response:
+    require_update_token(request)
+    target = _target(request, ctx, path)
+    assert target is not None
+    if target.iri is None:
+        await in_thread(ctx.store.update, "CLEAR SILENT DEFAULT")
+        return Response(status_code=204)
+    if target.iri not in await in_thread(ctx.store.graphs):
+        raise NotFound(f"no graph {target.iri}")
+    await in_thread(ctx.store.drop_graph, target.iri)
+    return Response(status_code=204)
+
+
+def _parse_body(content_type: str, body: bytes, base_iri: str) -> list[ox.Triple]:
+    media = content_type.split(";")[0].strip().lower()
+    if media == "multipart/form-data":
+        triples: list[ox.Triple] = []
+        for part_type, part in _multipart(content_type, body):
+            triples += _parse_rdf(part_type, part, base_iri)
+        return triples
+    return _parse_rdf(content_type, body, base_iri)
+
+
+def _parse_rdf(content_type: str, body: bytes, base_iri: str) -> list[ox.Triple]:
+    media = content_type.split(";")[0].strip().lower()
+    fmt = ox.RdfFormat.from_media_type(media) if media else None
+    if fmt is None or fmt not in _UPLOAD_FORMATS:
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            f"send RDF as one of {', '.join(f.media_type for f in _UPLOAD_FORMATS)}"
+            + (f", not {media}" if media else "; the Content-Type header is missing"),
+        )
+    try:
+        parsed = ox.parse(body, fmt, base_iri=base_iri, rename_blank_nodes=True)
+        return [q.triple for q in parsed]
+    except SyntaxError as exc:
+        raise ApiError(400, "bad_rdf", f"not valid {fmt.name}: {exc}".replace("\n", " ")) from None
+
+
+def _multipart(content_type: str, body: bytes) -> list[tuple[str, bytes]]:
+    """The (content type, bytes) of each file of a multipart/form-data body."""
+    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
+    if not message.is_multipart():
+        raise ApiError(400, "bad_request", "a multipart/form-data body without parts")
+    parts = []
+    for part in message.iter_parts():
+        payload = part.get_payload(decode=True)
+        if not isinstance(payload, bytes):
+            continue
+        part_type = part.get("content-type", "")
+        if not part_type:  # a file part without a type: go by its file name
+            guessed = ox.RdfFormat.from_extension(FsPath(part.get_filename() or "").suffix[1:])
+            part_type = guessed.media_type if guessed else ""
+        parts.append((part_type, payload))
+    return parts

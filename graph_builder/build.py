@@ -22,14 +22,20 @@ from pyoxigraph import Triple
 
 from graph_builder import identity, provenance, rules, validate
 from graph_builder.errors import InputError
-from graph_builder.namespaces import GRAPH, SOURCE_IDS, graph_iri
+from graph_builder.namespaces import (
+    INFERRED,
+    INFERRED_OWL,
+    META_GRAPH,
+    ONTOLOGY_GRAPH,
+    SOURCE_IDS,
+    graph_iri,
+)
 from graph_builder.sources import available_sources, get_source
 from graph_builder.sources.base import Rejection, Source, input_files, sha256_of
 from graph_builder.store.base import Store
 
-ONTOLOGY: Final = GRAPH + "ontology"
-INFERRED: Final = GRAPH + "inferred"
-META: Final = GRAPH + "meta"
+ONTOLOGY: Final = ONTOLOGY_GRAPH
+META: Final = META_GRAPH
 SOURCE_GRAPHS: Final = frozenset(graph_iri(sid).value for sid in SOURCE_IDS)
 PROGRESS_EVERY: Final = 200
 
@@ -182,6 +188,7 @@ def build(
 
             report.ontology_triples = writer.replace_graph(ONTOLOGY, load_ontology_triples())
         writer.drop_graph(INFERRED)
+        writer.drop_graph(INFERRED_OWL)
         source_graphs = [g for g in writer.graphs() if g in SOURCE_GRAPHS]
         shown.step("identity")
         report.identity = identity.resolve(writer, source_graphs)

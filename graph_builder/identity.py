@@ -32,10 +32,18 @@ from typing import Final
 from pyoxigraph import Literal, NamedNode
 
 from graph_builder import iris
-from graph_builder.namespaces import ATMP, GRAPH, ID, OWL, SKOS, graph_iri, sparql_prologue
+from graph_builder.namespaces import (
+    ATMP,
+    GRAPH,
+    ID,
+    INFERRED,
+    OWL,
+    SKOS,
+    graph_iri,
+    sparql_prologue,
+)
 from graph_builder.store.base import SelectResult, Store, Term
 
-INFERRED: Final = GRAPH + "inferred"
 TRIAL_NS: Final = ID + "trial/"
 PRODUCT_NS: Final = ID + "product/"
 ORG_NS: Final = ID + "org/"

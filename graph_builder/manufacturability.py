@@ -60,8 +60,8 @@ from graph_builder import iris
 from graph_builder.errors import NotFound, StoreError
 from graph_builder.namespaces import (
     ATMP,
-    GRAPH,
     ID,
+    INFERRED,
     PROV,
     RDF_TYPE,
     RDFS,
@@ -71,8 +71,6 @@ from graph_builder.namespaces import (
     sparql_prologue,
 )
 from graph_builder.store.base import SelectResult, Store, Term
-
-INFERRED: Final = GRAPH + "inferred"
 
 COMMERCIAL: Final = ATMP + "CommercialScope"
 INVESTIGATIONAL: Final = ATMP + "InvestigationalScope"

@@ -54,7 +54,14 @@ SOURCE_IDS: Final = (
     "materials",
     "hospital_exemption",
 )
-SPECIAL_GRAPHS: Final = ("ontology", "inferred", "meta")
+SPECIAL_GRAPHS: Final = ("ontology", "inferred", "inferred-owl", "meta")
+
+ONTOLOGY_GRAPH: Final = GRAPH + "ontology"
+# SPARQL-rule, identity and manufacturability results; every build drops and recomputes it.
+INFERRED: Final = GRAPH + "inferred"
+# HermiT's results (`atmp-kg reason`); a build drops them too, as they describe the old data.
+INFERRED_OWL: Final = GRAPH + "inferred-owl"
+META_GRAPH: Final = GRAPH + "meta"
 
 
 def sparql_prologue() -> str:

@@ -34,6 +34,7 @@ from graph_builder.namespaces import (
     DCAT,
     GRAPH,
     ID,
+    META_GRAPH,
     RDF_TYPE,
     RDFS_LABEL,
     SCHEMA,
@@ -47,7 +48,7 @@ from graph_builder.namespaces import (
 )
 from graph_builder.store.base import SelectResult, Store
 
-META: Final = GRAPH + "meta"
+META: Final = META_GRAPH
 SPDX: Final = "http://spdx.org/rdf/terms#"
 SOURCE_NS: Final = ID + "source/"
 VOID_NS: Final = SOURCE_NS + "void"

@@ -12,12 +12,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from graph_builder.namespaces import ATMP, GRAPH, ID, sparql_prologue
+from graph_builder.namespaces import (
+    ATMP,
+    GRAPH,
+    ID,
+    INFERRED,
+    META_GRAPH,
+    ONTOLOGY_GRAPH,
+    sparql_prologue,
+)
 from graph_builder.store.base import SelectResult, Store
 
-INFERRED: Final = GRAPH + "inferred"
-ONTOLOGY: Final = GRAPH + "ontology"
-META: Final = GRAPH + "meta"
+ONTOLOGY: Final = ONTOLOGY_GRAPH
+META: Final = META_GRAPH
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,8 @@ class Settings(BaseSettings):
     endpoint_token: SecretStr | None = None
     endpoint_timeout: float = 30.0
     data_dir: Path | None = Field(
-        default=None, description="Curated data folder; default: the data/ shipped with the package."
+        default=None,
+        description="Curated data folder; default: the data/ shipped with the package.",
     )
     public_base: str = Field(
         default="https://w3id.org/atmp-kg/",

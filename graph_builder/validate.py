@@ -19,12 +19,12 @@ from typing import Final
 from pyoxigraph import RdfFormat, Triple, parse
 
 from graph_builder.errors import ValidationFailed
-from graph_builder.namespaces import GRAPH
+from graph_builder.namespaces import GRAPH, META_GRAPH, ONTOLOGY_GRAPH
 from graph_builder.store.base import SelectResult, Store
 
 SHACL_FULL_LIMIT: Final = 50_000
 SAMPLE_SUBJECTS: Final = 2_000
-EXCLUDED_GRAPHS: Final = frozenset({GRAPH + "ontology", GRAPH + "meta"})
+EXCLUDED_GRAPHS: Final = frozenset({ONTOLOGY_GRAPH, META_GRAPH})
 EXAMPLES: Final = 3
 
 

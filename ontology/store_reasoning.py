@@ -20,12 +20,11 @@ from typing import Final, Protocol
 from pyoxigraph import NamedNode, Triple
 
 from graph_builder.errors import NotFound, QueryTimeout, ValidationFailed
-from graph_builder.namespaces import GRAPH, RDF_TYPE, atmp
+from graph_builder.namespaces import INFERRED_OWL, RDF_TYPE, atmp
 from graph_builder.store.base import Bindings, QueryResult
 from ontology.model import load_ontology_triples
 from ontology.reasoning import DEFAULT_TIMEOUT, ReasoningResult, reason_ontology, reason_over
 
-INFERRED_OWL: Final = GRAPH + "inferred-owl"
 DEFAULT_MAX_INDIVIDUALS: Final = 1000
 # Provenance nodes say where a row came from; classifying them tells nothing and costs time.
 _SKIPPED_TYPES: Final = frozenset({atmp("SourceRecord")})

@@ -15,11 +15,11 @@ import typer
 from api.cli.app import EndpointOption, StoreOption, app, one_line_errors
 from api.cli.app import store_options as open_selected_store
 from graph_builder.errors import ParameterError
-from graph_builder.namespaces import SOURCE_IDS, graph_iri
+from graph_builder.namespaces import INFERRED_OWL, SOURCE_IDS, graph_iri
 from graph_builder.store.bindings import named_node
 from ontology.model import DEFAULT_DOCS_DIR
 from ontology.reasoning import DEFAULT_TIMEOUT
-from ontology.store_reasoning import DEFAULT_MAX_INDIVIDUALS, INFERRED_OWL, reason_over_store
+from ontology.store_reasoning import DEFAULT_MAX_INDIVIDUALS, reason_over_store
 
 
 def graph_of(value: str) -> str:

@@ -30,7 +30,11 @@ def available_sources() -> list[str]:
     for sid, name in _MODULES.items():
         try:
             importlib.import_module(name)
-        except ModuleNotFoundError:
+        except ModuleNotFoundError as exc:
+            # Only the source module itself may be absent; a missing dependency of a source
+            # must fail loudly rather than drop the source from the build.
+            if exc.name != name:
+                raise
             continue
         found.append(sid)
     return found

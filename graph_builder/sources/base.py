@@ -60,7 +60,13 @@ def raise_error(error: InputError) -> None:
 class Source(Protocol):
     """A real-world source. `read` yields records (pydantic models); bad input is reported as
     `InputError` naming source, file, record and field; `triples` maps one record to RDF using
-    only ontology terms and `graph_builder.iris` for IRIs."""
+    only ontology terms and `graph_builder.iris` for IRIs.
+
+    Two optional members the pipeline uses when a source defines them:
+    `suffixes: ClassVar[tuple[str, ...]]` — the file endings the build picks from a folder (the
+    build then reads file by file, so provenance names each file; without it, the folder itself
+    is passed to `read`); `configure(data_dir: Path | None) -> None` — called before reading, for
+    sources that consult curated data (e.g. `ema` reads the curated ATMP list)."""
 
     source_id: ClassVar[str]
     title: ClassVar[str]

@@ -440,7 +440,12 @@ class _RowMapper:
         self.add(ma, atmp("procedureNumber"), RdfLiteral(row.product_number))
         if row.status in MA_STATUSES:
             self.add(ma, atmp("status"), atmp(STATUSES[row.status]))
-        self.add(ma, atmp("maType"), atmp(_ma_type(row)))
+        # The export's flags are the MA's state on the export date (a conditional MA that was
+        # converted reads "No"); maType is the type at grant, which the curated data records.
+        if row.conditional is not None:
+            self.add(ma, atmp("conditionalApprovalFlag"), _boolean(row.conditional))
+        if row.exceptional is not None:
+            self.add(ma, atmp("exceptionalCircumstancesFlag"), _boolean(row.exceptional))
         if holder is not None:
             self.add(ma, atmp("holder"), holder)
         self.derived(ma)
@@ -682,12 +687,8 @@ def _therapeutic_areas(row: EmaRow) -> list[str]:
     return [row.therapeutic_area] if row.therapeutic_area else []
 
 
-def _ma_type(row: EmaRow) -> str:
-    if row.conditional:
-        return "ConditionalMA"
-    if row.exceptional:
-        return "ExceptionalCircumstancesMA"
-    return "StandardMA"
+def _boolean(value: bool) -> RdfLiteral:
+    return RdfLiteral("true" if value else "false", datatype=xsd("boolean"))
 
 
 def _application_outcome(row: EmaRow) -> str:

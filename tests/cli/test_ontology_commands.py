@@ -11,9 +11,8 @@ from typer.testing import CliRunner
 
 import api.cli.ontology_commands  # noqa: F401  (registers the commands)
 from api.cli.app import app
-from graph_builder.namespaces import graph_iri
+from graph_builder.namespaces import INFERRED_OWL, graph_iri
 from graph_builder.store import EmbeddedStore
-from ontology.store_reasoning import INFERRED_OWL
 
 runner = CliRunner()
 needs_java = pytest.mark.skipif(shutil.which("java") is None, reason="HermiT needs Java")

@@ -7,8 +7,10 @@ Layout of the store folder:
     <root>/.write.lock              writers take it in turn (flock)
 
 A write (a build, `load`, an update) takes a checkpoint of the current version into a new
-folder, changes that, and only then repoints `current` with one rename. A writer that fails or
-is killed never touches what readers see; its half-written folder is removed on the next write.
+folder (RocksDB hard-links its files, so this is cheap), changes that, and only then repoints
+`current` with one rename. A writer that fails or is killed never touches what readers see; its
+half-written folder is removed by the next write. The last KEEP_BUILDS published versions stay on
+disk so that a reader that opened an older one can finish.
 """
 
 from __future__ import annotations
@@ -24,26 +26,33 @@ from typing import BinaryIO
 
 import pyoxigraph as ox
 
-from graph_builder.errors import QuerySyntaxError, StoreError
-from graph_builder.store.bindings import bind
+from graph_builder.errors import NotFound, QueryRefused, QuerySyntaxError, StoreError
+from graph_builder.namespaces import PREFIXES
 from graph_builder.store.base import (
     DATASET_FORMATS,
     EXPORT_FORMATS,
     Bindings,
     ExportFormat,
     QueryResult,
-    SelectResult,
     quads_in,
     rdf_format_for,
 )
+from graph_builder.store.bindings import bind, named_node
+from graph_builder.store.formats import read_triples, to_query_result
 
 KEEP_BUILDS = 3
 _PUBLISHED_MARK = ".published"
+RawResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
 
 
 class OxigraphStore:
     """One pyoxigraph store (in memory when `path` is None). It is also the writer handed out by
-    `EmbeddedStore.writing()`: its own `writing()` therefore just yields itself."""
+    `EmbeddedStore.writing()`: its own `writing()` therefore just yields itself.
+
+    Writes go straight into this store without a transaction (bulk loading is many times
+    faster): a `replace_graph` or `load_file` that fails half way leaves that graph partly
+    written *here*. Used through `EmbeddedStore.writing()`, the error ends the block and the
+    whole new version is thrown away, so nobody ever sees it."""
 
     def __init__(self, path: Path | None = None, *, read_only: bool = False) -> None:
         try:
@@ -65,31 +74,45 @@ class OxigraphStore:
         return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
 
     def replace_graph(self, graph: str, triples: Iterable[ox.Triple]) -> int:
-        g = ox.NamedNode(graph)
-        self._store.remove_graph(g) if self._store.contains_named_graph(g) else None
-        counter = _Counter(quads_in(graph, triples))
+        node = named_node(graph)
+        if self._store.contains_named_graph(node):
+            self._store.remove_graph(node)
+        counter = _Counter(quads_in(node.value, triples))
         self._store.bulk_extend(counter)
-        self._store.add_graph(g)
         return counter.n
 
     def load_file(self, path: Path, graph: str) -> int:
         fmt = rdf_format_for(path)
-        g = ox.NamedNode(graph)
-        # Parse into memory first so that a syntax error leaves the graph as it was.
-        staged = ox.Store()
-        try:
-            staged.bulk_load(
-                path=str(path), format=fmt, to_graph=g if fmt not in _QUAD_FORMATS else None
-            )
-        except (SyntaxError, ValueError, OSError) as exc:
-            raise StoreError(f"{path}: not valid {fmt.name}: {exc}") from exc
-        triples = [ox.Triple(q.subject, q.predicate, q.object) for q in staged]
-        return self.replace_graph(graph, triples)
+        with open(path, "rb") as fh:
+            return self.replace_graph(graph, read_triples(fh, fmt, str(path)))
 
     def drop_graph(self, graph: str) -> None:
-        g = ox.NamedNode(graph)
-        if self._store.contains_named_graph(g):
-            self._store.remove_graph(g)
+        node = named_node(graph)
+        if self._store.contains_named_graph(node):
+            self._store.remove_graph(node)
+
+    def raw_query(
+        self,
+        query: str,
+        *,
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+    ) -> RawResult:
+        """pyoxigraph's own answer (lazy; what the query workers serialise). The default graph
+        is the union of all graphs unless `default_graphs` names some."""
+        kwargs: dict[str, object] = {}
+        if default_graphs:
+            kwargs["default_graph"] = [named_node(g) for g in default_graphs]
+        else:
+            kwargs["use_default_graph_as_union"] = True
+        if named_graphs:
+            kwargs["named_graphs"] = [named_node(g) for g in named_graphs]
+        try:
+            return self._store.query(query, **kwargs)  # type: ignore[arg-type]
+        except SyntaxError as exc:
+            raise QuerySyntaxError(f"invalid SPARQL: {exc}") from None
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise StoreError(f"query failed: {exc}") from None
 
     def query(
         self,
@@ -102,44 +125,51 @@ class OxigraphStore:
     ) -> QueryResult:
         # `timeout` is enforced by the caller that can afford a worker process
         # (graph_builder.store.guarded); an in-process Oxigraph query cannot be interrupted.
-        kwargs: dict[str, object] = {}
-        if default_graphs:
-            kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
-        else:
-            kwargs["use_default_graph_as_union"] = True
-        if named_graphs:
-            kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+        result = self.raw_query(
+            bind(query, bindings), default_graphs=default_graphs, named_graphs=named_graphs
+        )
         try:
-            result = self._store.query(bind(query, bindings), **kwargs)  # type: ignore[arg-type]
-        except SyntaxError as exc:
-            raise QuerySyntaxError(f"invalid SPARQL: {exc}") from exc
-        except OSError as exc:
-            raise StoreError(f"query failed: {exc}") from exc
-        return to_query_result(result)
+            return to_query_result(result)
+        except (OSError, ValueError, RuntimeError) as exc:  # raised while the answer is evaluated
+            raise StoreError(f"query failed: {exc}") from None
 
     def update(self, update: str) -> None:
         try:
             self._store.update(update)
         except SyntaxError as exc:
-            raise QuerySyntaxError(f"invalid SPARQL Update: {exc}") from exc
-        except OSError as exc:
-            raise StoreError(f"update failed: {exc}") from exc
+            raise QuerySyntaxError(f"invalid SPARQL Update: {exc}") from None
+        except RuntimeError as exc:
+            # pyoxigraph's evaluation errors: CLEAR/DROP/MOVE/COPY of a graph that is not there
+            # (without SILENT), CREATE of one that is. The request asks for the impossible.
+            if "does not exist" in str(exc):
+                raise NotFound(f"update failed: {exc}") from None
+            raise QueryRefused(f"update failed: {exc}") from None
+        except (OSError, ValueError) as exc:
+            raise StoreError(f"update failed: {exc}") from None
 
     def count(self, graph: str | None = None) -> int:
         if graph is None:
             return len(self._store)
-        return sum(1 for _ in self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
+        result = self.raw_query(
+            f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {named_node(graph)} {{ ?s ?p ?o }} }}"
+        )
+        assert isinstance(result, ox.QuerySolutions)
+        return int(next(iter(result))["n"].value)
 
     def export(self, out: BinaryIO, fmt: ExportFormat, graph: str | None = None) -> None:
         rdf_format = EXPORT_FORMATS[fmt]
-        if graph is not None:
-            self._store.dump(out, rdf_format, from_graph=ox.NamedNode(graph))
-        elif fmt in DATASET_FORMATS:
-            self._store.dump(out, rdf_format)
-        else:
+        if graph is None and fmt in DATASET_FORMATS:
+            self._store.dump(out, rdf_format, prefixes=PREFIXES)
+            return
+        if graph is None:
             # A triple syntax cannot hold named graphs: merge them, as a SPARQL union would.
-            triples = (ox.Triple(q.subject, q.predicate, q.object) for q in self._store)
-            ox.serialize(triples, out, rdf_format)
+            items: Iterator[ox.Triple] | Iterator[ox.Quad] = (q.triple for q in self._store)
+        else:
+            node = named_node(graph)
+            quads = self._store.quads_for_pattern(None, None, None, node)
+            # A dataset syntax keeps the graph's name; a triple syntax has no place for it.
+            items = quads if fmt in DATASET_FORMATS else (q.triple for q in quads)
+        ox.serialize(items, out, rdf_format, prefixes=PREFIXES)
 
     @contextmanager
     def writing(self) -> Iterator[OxigraphStore]:
@@ -150,9 +180,6 @@ class OxigraphStore:
 
     def close(self) -> None:
         del self._store
-
-
-_QUAD_FORMATS = frozenset({ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG})
 
 
 class _Counter:
@@ -171,21 +198,6 @@ class _Counter:
         return q
 
 
-def to_query_result(result: object) -> QueryResult:
-    if isinstance(result, bool):
-        return result
-    if isinstance(result, ox.QuerySolutions):
-        variables = [v.value for v in result.variables]
-        rows = [
-            {name: term for name in variables if (term := sol[name]) is not None}  # type: ignore[misc]
-            for sol in result
-        ]
-        return SelectResult(variables, rows)
-    if isinstance(result, ox.QueryBoolean):
-        return bool(result)
-    return list(result)  # type: ignore[call-overload]
-
-
 class EmbeddedStore:
     """The Store protocol over a store folder with atomic publication of each write."""
 
@@ -197,8 +209,9 @@ class EmbeddedStore:
     # --- reading -------------------------------------------------------------------------
     @property
     def current(self) -> Path | None:
+        """The published version's folder (None before the first write)."""
         link = self.root / "current"
-        if not link.is_symlink() and not link.exists():
+        if not link.is_symlink():
             return None
         target = link.resolve()
         return target if target.is_dir() else None
@@ -283,6 +296,12 @@ class EmbeddedStore:
             tmp.unlink()
         tmp.symlink_to(build.relative_to(self.root))
         os.replace(tmp, self.root / "current")  # rename(2): readers see the old or the new
+        # Make the rename durable before the old versions can be pruned.
+        fd = os.open(self.root, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
     def _remove_abandoned(self, builds: Path) -> None:
         """Folders of writers that died before publishing (no mark, not current)."""
@@ -293,9 +312,10 @@ class EmbeddedStore:
 
     def _prune(self, builds: Path) -> None:
         current = self.current
+        # The mark's time is the publication time; RocksDB may touch the folder itself later.
         published = sorted(
             (d for d in builds.iterdir() if (d / _PUBLISHED_MARK).exists()),
-            key=lambda d: d.stat().st_mtime,
+            key=lambda d: (d / _PUBLISHED_MARK).stat().st_mtime_ns,
         )
         for d in published[:-KEEP_BUILDS]:
             if d != current:
@@ -305,6 +325,7 @@ class EmbeddedStore:
         if self._reader is not None:
             self._reader.close()
             self._reader = None
+            self._reader_target = None
 
 
 @contextmanager

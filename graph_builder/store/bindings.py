@@ -64,9 +64,12 @@ def named_node(iri: str) -> NamedNode:
 
 def _outer_where_brace(query: str) -> int:
     """Offset of the '{' that opens the outermost WHERE group: the first top-level group, or the
-    second one of a CONSTRUCT (whose first is the template; the WHERE keyword is optional)."""
+    second one of a CONSTRUCT (whose first is the template; the WHERE keyword is optional).
+    Braces inside parentheses at the top level (`(EXISTS { ... } AS ?x)` in a SELECT clause)
+    open expression groups, not the WHERE group, so they are passed over."""
     construct = query_form(query) == "CONSTRUCT"
     depth = 0
+    parens = 0
     template_seen = False
     where_seen = False
     i = 0
@@ -75,8 +78,12 @@ def _outer_where_brace(query: str) -> int:
             i = m.end()
             continue
         c = query[i]
-        if c == "{":
-            if depth == 0:
+        if c == "(" and depth == 0:
+            parens += 1
+        elif c == ")" and depth == 0:
+            parens -= 1
+        elif c == "{":
+            if depth == 0 and parens == 0:
                 if not construct or template_seen:
                     return i
                 if where_seen:

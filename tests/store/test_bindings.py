@@ -73,6 +73,9 @@ def test_an_iri_that_would_end_early_is_refused() -> None:
         # no WHERE keyword; a subquery
         "SELECT ?s { ?s ?p ?name }",
         "SELECT ?s WHERE { { SELECT ?s ?name WHERE { ?s ?p ?name } } }",
+        # a group inside an expression of the SELECT clause is not the WHERE group
+        "SELECT ?s (EXISTS { ?s ?p ?o } AS ?e) WHERE { ?s ?p ?name }",
+        "SELECT ?s (EXISTS { ?s ?p ?o } AS ?e) { ?s ?p ?name }",
     ],
 )
 def test_placement_is_not_fooled(store: OxigraphStore, query: str) -> None:

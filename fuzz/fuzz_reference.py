@@ -1,0 +1,9 @@
+"""Fuzz the `reference` source reader (see fuzz/harness.py):
+
+python fuzz/fuzz_reference.py -atheris_runs=N
+"""
+
+from harness import main
+
+if __name__ == "__main__":
+    main("reference")

@@ -12,6 +12,7 @@ from typing import Annotated, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from graph_builder.errors import AtmpKgError
 from graph_builder.settings import Settings
@@ -91,7 +92,8 @@ def store_options(store: Path | None, endpoint: str | None) -> Store:
 
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print a one-line cause to stderr and return the Exit to raise."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    # The message may hold file names or values with square brackets: not rich markup.
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 

@@ -104,6 +104,15 @@ def _outer_where_brace(query: str) -> int:
     raise QuerySyntaxError("cannot bind parameters: the query has no WHERE group")
 
 
+_FROM = re.compile(r"(?<![\w:?$])FROM(?![\w:])", re.IGNORECASE)
+
+
+def has_dataset_clause(query: str) -> bool:
+    """Whether the query names its own dataset (FROM or FROM NAMED), outside strings, IRIs
+    and comments; prefixed names and variables spelled `from` do not count."""
+    return _FROM.search(_strip(query)) is not None
+
+
 def _strip(query: str) -> str:
     return _SKIP.sub(" ", query)
 

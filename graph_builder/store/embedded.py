@@ -37,7 +37,7 @@ from graph_builder.store.base import (
     quads_in,
     rdf_format_for,
 )
-from graph_builder.store.bindings import bind, named_node
+from graph_builder.store.bindings import bind, has_dataset_clause, named_node
 from graph_builder.store.formats import read_triples, to_query_result
 
 KEEP_BUILDS = 3
@@ -99,11 +99,12 @@ class OxigraphStore:
         named_graphs: list[str] | None = None,
     ) -> RawResult:
         """pyoxigraph's own answer (lazy; what the query workers serialise). The default graph
-        is the union of all graphs unless `default_graphs` names some."""
+        is the union of all graphs unless `default_graphs` names some or the query has its own
+        FROM / FROM NAMED clauses (Oxigraph's union flag would silently override them)."""
         kwargs: dict[str, object] = {}
         if default_graphs:
             kwargs["default_graph"] = [named_node(g) for g in default_graphs]
-        else:
+        elif not has_dataset_clause(query):
             kwargs["use_default_graph_as_union"] = True
         if named_graphs:
             kwargs["named_graphs"] = [named_node(g) for g in named_graphs]

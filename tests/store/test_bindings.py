@@ -3,6 +3,8 @@ the outermost WHERE group whatever the query's comments, strings and IRIs contai
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
@@ -126,3 +128,32 @@ def test_query_form(query: str, form: str) -> None:
 def test_query_form_refuses_what_is_not_a_query(text: str) -> None:
     with pytest.raises(QuerySyntaxError):
         query_form(text)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("SELECT * FROM <http://g/1> WHERE { ?s ?p ?o }", True),
+        ("SELECT * FROM NAMED <http://g/1> WHERE { GRAPH ?g { ?s ?p ?o } }", True),
+        ("PREFIX ex: <http://ex/> SELECT ?from WHERE { ?s ex:from ?from }", False),
+        ("# FROM <http://g/1>\nSELECT * WHERE { ?s ?p 'FROM' }", False),
+    ],
+)
+def test_dataset_clause_detection(query: str, expected: bool) -> None:
+    from graph_builder.store.bindings import has_dataset_clause
+
+    assert has_dataset_clause(query) is expected
+
+
+def test_embedded_store_honours_from(tmp_path: Path) -> None:
+    from graph_builder.store.embedded import EmbeddedStore
+
+    store = EmbeddedStore(tmp_path / "store")
+    s, p = NamedNode(EX + "s"), NamedNode(EX + "p")
+    store.replace_graph(EX + "g1", [Triple(s, p, Literal("one"))])
+    store.replace_graph(EX + "g2", [Triple(s, p, Literal("two"))])
+    union = store.query("SELECT ?o WHERE { ?s ?p ?o }")
+    only_g1 = store.query(f"SELECT ?o FROM <{EX}g1> WHERE {{ ?s ?p ?o }}")
+    assert isinstance(union, SelectResult) and isinstance(only_g1, SelectResult)
+    assert {r["o"].value for r in union} == {"one", "two"}
+    assert {r["o"].value for r in only_g1} == {"one"}

@@ -31,7 +31,7 @@ from graph_builder.namespaces import (
     graph_iri,
 )
 from graph_builder.sources import available_sources, get_source
-from graph_builder.sources.base import Rejection, Source, input_files, sha256_of
+from graph_builder.sources.base import Rejection, Source, input_files, located, sha256_of
 from graph_builder.store.base import Store
 
 ONTOLOGY: Final = ONTOLOGY_GRAPH
@@ -255,17 +255,11 @@ def _load_source(
     report.files = _input_file_records(source, paths)
 
     def reject(error: InputError) -> None:
-        located = InputError(
-            error.reason,
-            source_id=error.source_id or sid,
-            file=error.file,
-            record=error.record,
-            field=error.field,
-        )
+        placed = located(error, source_id=error.source_id or sid)
         if not lenient:
-            raise located
+            raise placed
         report.rejections.append(
-            Rejection(sid, located.file or "", located.record or "", located.field, located.reason)
+            Rejection(sid, placed.file or "", placed.record or "", placed.field, placed.reason)
         )
 
     def reject_read(error: InputError) -> None:
@@ -302,12 +296,10 @@ def _load_source(
 
 def _about(error: InputError, record: object, path: Path) -> InputError:
     """The error with the record's file and id filled in when the mapping did not say."""
-    return InputError(
-        error.reason,
-        source_id=error.source_id,
+    return located(
+        error,
         file=error.file or str(getattr(record, "source_file", "") or path),
         record=error.record or str(getattr(record, "record_id", "") or "") or None,
-        field=error.field,
     )
 
 

@@ -58,6 +58,7 @@ from pyoxigraph import Literal, NamedNode, Triple
 
 from graph_builder import iris
 from graph_builder.errors import NotFound, StoreError
+from graph_builder.literals import TRUE, boolean_literal, date_literal
 from graph_builder.namespaces import (
     ATMP,
     ID,
@@ -66,7 +67,6 @@ from graph_builder.namespaces import (
     RDF_TYPE,
     RDFS,
     RDFS_LABEL,
-    XSD,
     atmp,
     sparql_prologue,
 )
@@ -724,9 +724,6 @@ def _key(iri: str, type_segment: str) -> str:
     return iri[len(prefix) :] if iri.startswith(prefix) else iris.slug(iri)
 
 
-_BOOLEAN: Final = NamedNode(XSD + "boolean")
-_TRUE: Final = Literal("true", datatype=_BOOLEAN)
-_FALSE: Final = Literal("false", datatype=_BOOLEAN)
 _ASSESSMENT: Final = atmp("ManufacturabilityAssessment")
 _SITE: Final = atmp("assessedSite")
 _PRODUCT: Final = atmp("assessedProduct")
@@ -754,9 +751,9 @@ def triples(a: Assessment) -> Iterator[Triple]:
     yield Triple(node, RDFS_LABEL, Literal(label, language="en"))
     yield Triple(node, _SITE, NamedNode(a.facility.iri))
     yield Triple(node, _PRODUCT, NamedNode(a.product.iri))
-    yield Triple(node, _CAN, _TRUE if a.can_make else _FALSE)
-    yield Triple(node, _CERTIFIED, _TRUE if a.certificate_valid else _FALSE)
-    yield Triple(node, _ON, Literal(a.on.isoformat(), datatype=NamedNode(XSD + "date")))
+    yield Triple(node, _CAN, boolean_literal(a.can_make))
+    yield Triple(node, _CERTIFIED, boolean_literal(a.certificate_valid))
+    yield Triple(node, _ON, date_literal(a.on))
     missing = (a.missing_capabilities, a.missing_operations, a.missing_materials)
     for predicate, refs in zip(_MISSING, missing, strict=True):
         for ref in refs:
@@ -766,7 +763,7 @@ def triples(a: Assessment) -> Iterator[Triple]:
     for source in a.derived_from:
         yield Triple(node, _DERIVED, NamedNode(source))
     if a.illustrative:
-        yield Triple(node, _ILLUSTRATIVE, _TRUE)
+        yield Triple(node, _ILLUSTRATIVE, TRUE)
 
 
 # The inferred graph without its assessments (reasoner output, identity links): kept as it is.

@@ -30,6 +30,7 @@ from typing import Final
 from pyoxigraph import Literal, NamedNode, Triple
 
 from graph_builder import iris
+from graph_builder.literals import datetime_literal, integer_literal
 from graph_builder.namespaces import (
     DCAT,
     GRAPH,
@@ -44,7 +45,6 @@ from graph_builder.namespaces import (
     graph_iri,
     prov,
     void,
-    xsd,
 )
 from graph_builder.store.base import SelectResult, Store
 
@@ -93,14 +93,6 @@ def tool_version() -> str:
         return "unknown"
 
 
-def _integer(n: int) -> Literal:
-    return Literal(str(n), datatype=xsd("integer"))
-
-
-def _datetime(t: datetime) -> Literal:
-    return Literal(t.isoformat(timespec="seconds"), datatype=xsd("dateTime"))
-
-
 def _run_iri(source_id: str) -> NamedNode:
     return iris.mint("source", f"{source_id}/run")
 
@@ -112,14 +104,14 @@ def source_triples(run: SourceRun) -> list[Triple]:
     out = [
         Triple(activity, RDF_TYPE, prov("Activity")),
         Triple(activity, RDFS_LABEL, Literal(f"build of the {run.source_id} graph")),
-        Triple(activity, prov("startedAtTime"), _datetime(run.started)),
-        Triple(activity, prov("endedAtTime"), _datetime(run.ended)),
+        Triple(activity, prov("startedAtTime"), datetime_literal(run.started)),
+        Triple(activity, prov("endedAtTime"), datetime_literal(run.ended)),
         Triple(activity, prov("wasAssociatedWith"), TOOL),
         Triple(activity, prov("generated"), dataset),
-        Triple(activity, atmp("recordsRead"), _integer(run.records_read)),
-        Triple(activity, atmp("recordsMapped"), _integer(run.records_mapped)),
-        Triple(activity, atmp("recordsSkipped"), _integer(run.records_skipped)),
-        Triple(activity, atmp("recordsRejected"), _integer(run.records_rejected)),
+        Triple(activity, atmp("recordsRead"), integer_literal(run.records_read)),
+        Triple(activity, atmp("recordsMapped"), integer_literal(run.records_mapped)),
+        Triple(activity, atmp("recordsSkipped"), integer_literal(run.records_skipped)),
+        Triple(activity, atmp("recordsRejected"), integer_literal(run.records_rejected)),
         Triple(dataset, RDF_TYPE, NamedNode(DCAT + "Dataset")),
         Triple(dataset, dct("title"), Literal(run.title)),
         Triple(dataset, dct("license"), Literal(run.license)),
@@ -135,7 +127,7 @@ def source_triples(run: SourceRun) -> list[Triple]:
             Triple(entity, RDF_TYPE, prov("Entity")),
             Triple(entity, RDF_TYPE, NamedNode(DCAT + "Distribution")),
             Triple(entity, dct("title"), Literal(f.path.name)),
-            Triple(entity, NamedNode(DCAT + "byteSize"), _integer(f.size)),
+            Triple(entity, NamedNode(DCAT + "byteSize"), integer_literal(f.size)),
             Triple(entity, NamedNode(SPDX + "checksum"), checksum),
             Triple(
                 checksum,
@@ -227,23 +219,23 @@ def void_triples(store: Store) -> list[Triple]:
         out += [
             Triple(root, void("subset"), g),
             Triple(g, RDF_TYPE, void("Dataset")),
-            Triple(g, void("triples"), _integer(int(stats["triples"].value))),
-            Triple(g, void("distinctSubjects"), _integer(int(stats["subjects"].value))),
-            Triple(g, void("distinctObjects"), _integer(int(stats["objects"].value))),
-            Triple(g, void("properties"), _integer(int(stats["properties"].value))),
+            Triple(g, void("triples"), integer_literal(int(stats["triples"].value))),
+            Triple(g, void("distinctSubjects"), integer_literal(int(stats["subjects"].value))),
+            Triple(g, void("distinctObjects"), integer_literal(int(stats["objects"].value))),
+            Triple(g, void("properties"), integer_literal(int(stats["properties"].value))),
         ]
         classes = _select(
             store,
             f"""SELECT ?class (COUNT(DISTINCT ?s) AS ?n)
                 WHERE {{ GRAPH {g} {{ ?s a ?class }} FILTER(isIRI(?class)) }} GROUP BY ?class""",
         )
-        out.append(Triple(g, void("classes"), _integer(len(classes))))
+        out.append(Triple(g, void("classes"), integer_literal(len(classes))))
         for row in classes:
             part = _partition_iri(graph_id, "class", row["class"].value)
             out += [
                 Triple(g, void("classPartition"), part),
                 Triple(part, void("class"), row["class"]),
-                Triple(part, void("entities"), _integer(int(row["n"].value))),
+                Triple(part, void("entities"), integer_literal(int(row["n"].value))),
             ]
         for row in _select(
             store,
@@ -253,6 +245,6 @@ def void_triples(store: Store) -> list[Triple]:
             out += [
                 Triple(g, void("propertyPartition"), part),
                 Triple(part, void("property"), row["p"]),
-                Triple(part, void("triples"), _integer(int(row["n"].value))),
+                Triple(part, void("triples"), integer_literal(int(row["n"].value))),
             ]
     return out

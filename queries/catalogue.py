@@ -47,7 +47,8 @@ from pyoxigraph import Literal, NamedNode
 
 from graph_builder import iris
 from graph_builder.errors import NotFound, ParameterError, QuerySyntaxError
-from graph_builder.namespaces import ID, PREFIXES, XSD
+from graph_builder.literals import FALSE, TRUE, date_literal, integer_literal
+from graph_builder.namespaces import ID, PREFIXES
 from graph_builder.store.base import SelectResult, Store, Term
 from queries.live import run_live
 
@@ -176,7 +177,7 @@ def _to_int(p: Parameter, value: str) -> Term:
         raise p._error(f"{number} is less than {p.minimum}")
     if p.maximum is not None and number > p.maximum:
         raise p._error(f"{number} is more than {p.maximum}")
-    return Literal(str(number), datatype=NamedNode(XSD + "integer"))
+    return integer_literal(number)
 
 
 def parse_date(value: str) -> date:
@@ -193,15 +194,15 @@ def _to_date(p: Parameter, value: str) -> Term:
         day = parse_date(value)
     except ValueError as exc:
         raise p._error(str(exc)) from None
-    return Literal(day.isoformat(), datatype=NamedNode(XSD + "date"))
+    return date_literal(day)
 
 
 def _to_boolean(p: Parameter, value: str) -> Term:
     lowered = value.lower()
     if lowered in _TRUE:
-        return Literal("true", datatype=NamedNode(XSD + "boolean"))
+        return TRUE
     if lowered in _FALSE:
-        return Literal("false", datatype=NamedNode(XSD + "boolean"))
+        return FALSE
     raise p._error(f"{value!r} is not a boolean (true/false)")
 
 

@@ -11,15 +11,15 @@ from typing import TYPE_CHECKING, Final
 from pyoxigraph import Literal, NamedNode
 
 from graph_builder.errors import QuerySyntaxError
+from graph_builder.literals import boolean_literal, date_literal
 from graph_builder.manufacturability import Assessment, assess
-from graph_builder.namespaces import XSD, sparql_prologue
+from graph_builder.namespaces import sparql_prologue
 from graph_builder.store.base import SelectResult, Store, Term
 
 if TYPE_CHECKING:
     from queries.catalogue import NamedQuery
 
 Row = dict[str, Term]
-_BOOLEAN: Final = NamedNode(XSD + "boolean")
 _COMMON: Final = [
     "canManufacture",
     "certificateValid",
@@ -36,10 +36,6 @@ COLUMNS: Final[dict[str, list[str]]] = {
 }
 
 
-def _boolean(value: bool) -> Literal:
-    return Literal("true" if value else "false", datatype=_BOOLEAN)
-
-
 def row(a: Assessment) -> Row:
     """Every column any of the queries has, for one assessment."""
     return {
@@ -47,13 +43,13 @@ def row(a: Assessment) -> Row:
         "siteLabel": Literal(a.facility.label),
         "product": NamedNode(a.product.iri),
         "productLabel": Literal(a.product.label),
-        "canManufacture": _boolean(a.can_make),
-        "certificateValid": _boolean(a.certificate_valid),
+        "canManufacture": boolean_literal(a.can_make),
+        "certificateValid": boolean_literal(a.certificate_valid),
         "missingCapabilities": Literal("; ".join(r.label for r in a.missing_capabilities)),
         "missingOperations": Literal("; ".join(r.label for r in a.missing_operations)),
         "missingMaterials": Literal("; ".join(r.label for r in a.missing_materials)),
         "explanation": Literal(" | ".join(a.reasons)),
-        "assessedOn": Literal(a.on.isoformat(), datatype=NamedNode(XSD + "date")),
+        "assessedOn": date_literal(a.on),
     }
 
 

@@ -17,7 +17,6 @@ from typing import Annotated, Any, Final, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel
-from pyoxigraph import Literal as RdfLiteral
 from pyoxigraph import NamedNode
 
 from api.deps import ContextDep, get_store
@@ -57,7 +56,8 @@ from api.routers.hub_neighbourhood import neighbourhood
 from api.routers.paging import Page, page_dependency, set_link_header
 from graph_builder import analytics, iris, manufacturability
 from graph_builder.errors import NotFound, ParameterError
-from graph_builder.namespaces import ATMP, XSD
+from graph_builder.literals import boolean_literal
+from graph_builder.namespaces import ATMP
 from graph_builder.store.base import Store
 
 JSON_OFFER: Final = Offer("application/json", Fmt.JSON)
@@ -136,10 +136,6 @@ def key_query(description: str) -> Any:
 
 def term(local: str) -> NamedNode:
     return NamedNode(ATMP + local)
-
-
-def boolean(value: bool) -> RdfLiteral:
-    return RdfLiteral("true" if value else "false", datatype=NamedNode(XSD + "boolean"))
 
 
 def instance(type_segment: str, key: str) -> NamedNode:
@@ -274,7 +270,9 @@ def list_facilities(
             scope=term(SCOPES[scope]),
         )
     if third_party is not None:
-        filters.add("?s atmp:offersThirdPartyManufacturing ?third .", third=boolean(third_party))
+        filters.add(
+            "?s atmp:offersThirdPartyManufacturing ?third .", third=boolean_literal(third_party)
+        )
     filters.illustrative(illustrative)
     keep: Callable[[str], bool] | None = None
     if can_make is not None:

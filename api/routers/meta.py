@@ -25,7 +25,8 @@ from api.deps import ApiContext, ContextDep, in_thread, run_query
 from api.errors import error_responses
 from api.negotiation import GRAPH_OFFERS, choose, rdf_response, serialize_result
 from graph_builder.errors import NotFound, StoreError
-from graph_builder.namespaces import ATMP, DCT, ID, RDF, VOID, XSD, graph_iri
+from graph_builder.literals import integer_literal
+from graph_builder.namespaces import ATMP, DCT, ID, RDF, VOID, graph_iri
 from graph_builder.provenance import VOID_NS
 from graph_builder.store.base import ExportFormat, SelectResult, Store, Term
 
@@ -135,10 +136,6 @@ def _counts(result: object, key: str) -> Iterator[tuple[Term, int]]:
             yield row[key], int(row["n"].value)
 
 
-def _integer(n: int) -> Literal:
-    return Literal(str(n), datatype=NamedNode(XSD + "integer"))
-
-
 async def _void_triples(ctx: ApiContext) -> list[Triple]:
     """The build's `meta` graph (PROV-O of each source run, VoID of each graph as built), with
     what only the server knows added to its root dataset: totals and partitions over all graphs
@@ -166,7 +163,7 @@ async def _void_triples(ctx: ApiContext) -> list[Triple]:
                 language="en",
             ),
         ),
-        Triple(root, v("triples"), _integer(total)),
+        Triple(root, v("triples"), integer_literal(total)),
         Triple(root, v("sparqlEndpoint"), NamedNode(ctx.public_url("sparql"))),
         Triple(root, v("uriSpace"), Literal(ID)),
         Triple(root, v("vocabulary"), NamedNode(ATMP)),
@@ -181,27 +178,27 @@ async def _void_triples(ctx: ApiContext) -> list[Triple]:
                 Triple(root, v("subset"), graph),
                 Triple(graph, a, v("Dataset")),
                 Triple(graph, NamedNode(SD_NAME), graph),
-                Triple(graph, v("triples"), _integer(n)),
+                Triple(graph, v("triples"), integer_literal(n)),
             ]
     classes = list(_counts(await run_query(ctx, _CLASSES), "c"))
-    out.append(Triple(root, v("classes"), _integer(len(classes))))
+    out.append(Triple(root, v("classes"), integer_literal(len(classes))))
     for cls, n in classes:
         if isinstance(cls, NamedNode):
             part = BlankNode()
             out += [
                 Triple(root, v("classPartition"), part),
                 Triple(part, v("class"), cls),
-                Triple(part, v("entities"), _integer(n)),
+                Triple(part, v("entities"), integer_literal(n)),
             ]
     properties = list(_counts(await run_query(ctx, _PROPERTIES), "p"))
-    out.append(Triple(root, v("properties"), _integer(len(properties))))
+    out.append(Triple(root, v("properties"), integer_literal(len(properties))))
     for prop, n in properties:
         if isinstance(prop, NamedNode):
             part = BlankNode()
             out += [
                 Triple(root, v("propertyPartition"), part),
                 Triple(part, v("property"), prop),
-                Triple(part, v("triples"), _integer(n)),
+                Triple(part, v("triples"), integer_literal(n)),
             ]
     return list(dict.fromkeys(out))
 

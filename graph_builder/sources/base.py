@@ -8,6 +8,7 @@ and registers it in `graph_builder/sources/__init__.py`.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,6 +107,43 @@ def input_files(path: Path, suffixes: tuple[str, ...]) -> list[Path]:
     if not path.exists():
         raise InputError("no such file", file=str(path))
     return [path]
+
+
+def located(
+    error: InputError,
+    *,
+    source_id: str | None = None,
+    file: str | None = None,
+    record: str | None = None,
+    field: str | None = None,
+) -> InputError:
+    """The same error placed where it happened: each part given replaces the error's own, the
+    others are kept (a record parser knows the field; its reader adds file and record)."""
+    return InputError(
+        error.reason,
+        source_id=source_id or error.source_id,
+        file=file or error.file,
+        record=record or error.record,
+        field=field or error.field,
+    )
+
+
+def read_json(file: Path, source_id: str) -> Any:
+    """The parsed JSON of a file (UTF-8, with or without a byte-order mark); InputError naming
+    the file and where its text is broken."""
+    try:
+        with open(file, encoding="utf-8-sig") as handle:
+            return json.load(handle)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
+            source_id=source_id,
+            file=str(file),
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"not UTF-8 text (byte {exc.start})", source_id=source_id, file=str(file)
+        ) from None
 
 
 def model_or_error(

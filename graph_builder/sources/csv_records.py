@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -23,8 +23,9 @@ from pyoxigraph import Literal, NamedNode, Triple
 
 from graph_builder import iris
 from graph_builder.errors import InputError
-from graph_builder.namespaces import RDF_TYPE, RDFS, atmp, dct, prov, rdfs, xsd
-from graph_builder.sources.base import ErrorHandler
+from graph_builder.literals import TRUE, boolean_literal, date_literal, integer_literal
+from graph_builder.namespaces import RDF_TYPE, RDFS, atmp, dct, prov, rdfs
+from graph_builder.sources.base import ErrorHandler, input_files
 
 
 @cache
@@ -90,6 +91,12 @@ class CsvRow(BaseModel):
     @property
     def key(self) -> str:
         return "|".join(str(self.values.get(k) or "") for k in schema_for(self.table).primary_key)
+
+    def error(self, source_id: str, field: str, message: str) -> InputError:
+        """A problem with one cell of this row, named by file, row and column."""
+        return InputError(
+            message, source_id=source_id, file=self.file, record=f"row {self.row}", field=field
+        )
 
 
 def schema_path(table: str) -> Path:
@@ -309,28 +316,18 @@ def default_files(folder: Path) -> list[Path]:
 
 # --- RDF helpers shared by the CSV sources -------------------------------------------------
 
-TRUE = Literal("true", datatype=xsd("boolean"))
-FALSE = Literal("false", datatype=xsd("boolean"))
-
 
 def lit(value: Value) -> Literal | None:
     """The typed literal of a cell value (None for an empty cell)."""
     if value is None or value == "" or isinstance(value, list):
         return None
     if isinstance(value, bool):
-        return TRUE if value else FALSE
+        return boolean_literal(value)
     if isinstance(value, int):
-        return Literal(str(value), datatype=xsd("integer"))
+        return integer_literal(value)
     if isinstance(value, date):
-        return Literal(value.isoformat(), datatype=xsd("date"))
+        return date_literal(value)
     return Literal(value)
-
-
-def partial_date(text: str) -> Literal:
-    """yyyy-mm-dd as xsd:date; yyyy-mm (day not public) as xsd:gYearMonth."""
-    if _DATE_RE.match(text):
-        return Literal(text, datatype=xsd("date"))
-    return Literal(text, datatype=xsd("gYearMonth"))
 
 
 class TripleSink:
@@ -368,13 +365,18 @@ class TripleSink:
             self.add(record, atmp("isIllustrative"), TRUE)
 
 
-def read_rows(
-    path: Path,
-    source_id: str,
-    on_error: ErrorHandler,
-    files: Callable[[Path], Iterable[Path]],
-) -> Iterator[CsvRow]:
+def read_rows(path: Path, source_id: str, on_error: ErrorHandler) -> Iterator[CsvRow]:
     """Rows of every CSV file of `path` (a file or a folder) for one source's layouts."""
     candidates = tables_of(source_id)
-    for file in files(path):
+    for file in input_files(path, (".csv",)):
         yield from read_table(file, candidates, source_id=source_id, on_error=on_error)
+
+
+RowMapper: TypeAlias = Callable[[TripleSink, CsvRow], None]
+
+
+def row_triples(row: CsvRow, mappers: Mapping[str, RowMapper]) -> list[Triple]:
+    """The triples of a row, written by the mapper of its table."""
+    sink = TripleSink()
+    mappers[row.table](sink, row)
+    return sink.triples

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import json
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -28,8 +27,16 @@ from pyoxigraph import NamedNode, Triple
 from graph_builder import iris
 from graph_builder.countries import country_code
 from graph_builder.errors import InputError
-from graph_builder.namespaces import RDF_TYPE, RDFS_LABEL, atmp, dct, prov, skos, xsd
-from graph_builder.sources.base import ErrorHandler, input_files, model_or_error, raise_error
+from graph_builder.literals import TRUE, boolean_literal, date_literal, integer_literal
+from graph_builder.namespaces import RDF_TYPE, RDFS_LABEL, atmp, dct, prov, skos
+from graph_builder.sources.base import (
+    ErrorHandler,
+    input_files,
+    model_or_error,
+    raise_error,
+    read_json,
+)
+from graph_builder.sources.nodes import country_triples, disease_triples
 
 SOURCE_ID: Final = "ctgov"
 SUFFIXES: Final = (".json",)
@@ -307,17 +314,7 @@ class CtgovSource:
 
 def _study_objects(file: Path) -> Iterator[tuple[str, Any]]:
     """(where, study object) for a single study, a page, or an array of studies."""
-    try:
-        with open(file, encoding="utf-8") as fh:
-            data = json.load(fh)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
-            source_id=SOURCE_ID,
-            file=str(file),
-        ) from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text: {exc}", source_id=SOURCE_ID, file=str(file)) from None
+    data = read_json(file, SOURCE_ID)
     if isinstance(data, dict) and "studies" in data:
         studies = data["studies"]
         if not isinstance(studies, list):
@@ -356,6 +353,13 @@ def _validate(raw: Any, file: Path, where: str) -> Study:
     return study
 
 
+def _bad(study: Study, field: str, message: str) -> InputError:
+    """A bad value of a study, named by its JSON path."""
+    return InputError(
+        message, source_id=SOURCE_ID, file=study.source_file, record=study.record_id, field=field
+    )
+
+
 def _trial_ids(study: Study) -> tuple[list[str], list[str]]:
     """The EudraCT and EU CT numbers among the secondary ids."""
     eudract: list[str] = []
@@ -363,17 +367,12 @@ def _trial_ids(study: Study) -> tuple[list[str], list[str]]:
     infos = study.protocolSection.identificationModule.secondaryIdInfos
     for i, info in enumerate(infos):
         text = info.id.strip()
+        field = f"protocolSection.identificationModule.secondaryIdInfos.{i}.id"
         hint = f"{info.type or ''} {info.domain or ''} {text}".lower()
         if info.type == "EUDRACT_NUMBER" or (info.type != "CTIS" and "eudract" in hint):
             found = _EUDRACT_IN_TEXT.findall(text)
             if not found and info.type == "EUDRACT_NUMBER":
-                raise InputError(
-                    f"not a EudraCT number: {text!r}",
-                    source_id=SOURCE_ID,
-                    file=study.source_file,
-                    record=study.record_id,
-                    field=f"protocolSection.identificationModule.secondaryIdInfos.{i}.id",
-                )
+                raise _bad(study, field, f"not a EudraCT number: {text!r}")
             eudract += [n for n in found if n not in eudract]
         if (
             info.type == "CTIS"
@@ -383,13 +382,7 @@ def _trial_ids(study: Study) -> tuple[list[str], list[str]]:
         ):
             found = _EUCT_IN_TEXT.findall(text)
             if not found and info.type == "CTIS":
-                raise InputError(
-                    f"not an EU CT number: {text!r}",
-                    source_id=SOURCE_ID,
-                    file=study.source_file,
-                    record=study.record_id,
-                    field=f"protocolSection.identificationModule.secondaryIdInfos.{i}.id",
-                )
+                raise _bad(study, field, f"not an EU CT number: {text!r}")
             euct += [n for n in found if n not in euct]
     return eudract, euct
 
@@ -423,7 +416,7 @@ class _StudyMapper:
         # A synthetic record's trial and organisations are made up; the products, conditions and
         # countries it names are real things and stay unflagged.
         if self.illustrative:
-            self.add(s, atmp("isIllustrative"), RdfLiteral(True))
+            self.add(s, atmp("isIllustrative"), TRUE)
 
     def triples(self) -> list[Triple]:
         self._record()
@@ -475,11 +468,7 @@ class _StudyMapper:
         if design.phases:
             self.add(t, atmp("hasPhase"), atmp(PHASES[tuple(sorted(design.phases))]))
         if design.enrollmentInfo is not None and design.enrollmentInfo.count is not None:
-            self.add(
-                t,
-                atmp("enrollment"),
-                RdfLiteral(str(design.enrollmentInfo.count), datatype=xsd("integer")),
-            )
+            self.add(t, atmp("enrollment"), integer_literal(design.enrollmentInfo.count))
         self.node(t)
 
     def _organisation(self, name: str) -> NamedNode:
@@ -499,7 +488,9 @@ class _StudyMapper:
         # The agency class is the registry's own sponsor type: INDUSTRY is a commercial sponsor;
         # AMBIG / UNKNOWN say nothing either way.
         if lead.class_ not in (None, "AMBIG", "UNKNOWN"):
-            self.add(self.trial, atmp("isCommercialSponsor"), RdfLiteral(lead.class_ == "INDUSTRY"))
+            self.add(
+                self.trial, atmp("isCommercialSponsor"), boolean_literal(lead.class_ == "INDUSTRY")
+            )
         for agency in [lead, *sponsors.collaborators]:
             org = o if agency is lead else self._organisation(agency.name)
             if agency.class_ == "INDUSTRY":
@@ -531,10 +522,9 @@ class _StudyMapper:
         for name in names:
             if not name.strip():
                 continue
-            d = iris.disease(name=name)
+            d, triples = disease_triples(name.strip())
             self.add(self.trial, atmp("condition"), d)
-            self.add(d, RDF_TYPE, atmp("Disease"))
-            self.add(d, RDFS_LABEL, RdfLiteral(name.strip()))
+            self.out.extend(triples)
             matched = meshes.get(name.strip().lower())
             if matched is not None:
                 self.add(d, atmp("meshTerm"), RdfLiteral(matched.id))
@@ -547,8 +537,7 @@ class _StudyMapper:
                 code = _country_code(loc.country, self.study, i)
                 c = iris.country(code)
                 self.add(self.trial, atmp("conductedIn"), c)
-                self.add(c, RDF_TYPE, atmp("Country"))
-                self.add(c, atmp("iso3166Code"), RdfLiteral(code))
+                self.out.extend(country_triples(code))
             if loc.facility and loc.facility.strip():
                 o = self._organisation(loc.facility)
                 self.add(self.trial, atmp("hasTrialSite"), o)
@@ -578,19 +567,17 @@ def _date(value: str, *, month_end: bool = False) -> RdfLiteral:
     if len(value) == 7:
         year, month = int(value[:4]), int(value[5:])
         day = calendar.monthrange(year, month)[1] if month_end else 1
-        value = f"{value}-{day:02d}"
-    return RdfLiteral(value, datatype=xsd("date"))
+        return date_literal(dt.date(year, month, day))
+    return date_literal(dt.date.fromisoformat(value))
 
 
 def _country_code(name: str, study: Study, index: int) -> str:
     code = country_code(name)
     if code is None:
-        raise InputError(
+        raise _bad(
+            study,
+            f"protocolSection.contactsLocationsModule.locations.{index}.country",
             f"unknown country name {name.strip()!r}",
-            source_id=SOURCE_ID,
-            file=study.source_file,
-            record=study.record_id,
-            field=f"protocolSection.contactsLocationsModule.locations.{index}.country",
         )
     return code
 

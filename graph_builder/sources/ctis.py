@@ -25,7 +25,6 @@ Bad values raise InputError naming the JSON path of the field
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -40,13 +39,20 @@ from pyoxigraph import Literal, NamedNode, Triple
 from graph_builder import iris
 from graph_builder.countries import country_code
 from graph_builder.errors import InputError
-from graph_builder.namespaces import RDF_TYPE, RDFS_LABEL, atmp, dct, prov, skos
-from graph_builder.sources.base import ErrorHandler, input_files, raise_error
-from graph_builder.sources.euctr import (
-    country_triples,
+from graph_builder.literals import (
+    TRUE,
+    boolean_literal,
     date_literal,
-    meddra_condition_triples,
+    integer_literal,
     text_literal,
+)
+from graph_builder.namespaces import RDF_TYPE, RDFS_LABEL, atmp, dct, prov, skos
+from graph_builder.sources.base import ErrorHandler, input_files, located, raise_error, read_json
+from graph_builder.sources.nodes import country_triples, disease_triples, meddra_condition_triples
+from graph_builder.sources.trial_mapping import (
+    atmp_trial_triples,
+    decision_triples,
+    self_classification_triples,
 )
 
 SOURCE_ID: Final = "ctis"
@@ -287,19 +293,7 @@ def _bad(field: str, message: str) -> InputError:
 
 def _records(file: Path) -> Iterator[tuple[str, Any]]:
     """(where, record object) of every record a file holds."""
-    try:
-        with open(file, encoding="utf-8-sig") as handle:
-            data = json.load(handle)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
-            source_id=SOURCE_ID,
-            file=str(file),
-        ) from None
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"not UTF-8 text (byte {exc.start})", source_id=SOURCE_ID, file=str(file)
-        ) from None
+    data = read_json(file, SOURCE_ID)
     if isinstance(data, dict) and ("data" in data or "elements" in data) and "ctNumber" not in data:
         key = "data" if "data" in data else "elements"
         items = data[key]
@@ -692,12 +686,11 @@ def read_records(path: Path, on_error: ErrorHandler = raise_error) -> Iterator[C
                 yield parse_record(raw, file)
             except InputError as problem:
                 on_error(
-                    InputError(
-                        problem.reason,
+                    located(
+                        problem,
                         source_id=SOURCE_ID,
                         file=str(file),
                         record=_record_name(where, raw),
-                        field=problem.field,
                     )
                 )
 
@@ -739,7 +732,7 @@ class _Out:
             self.add(s, RDFS_LABEL, Literal(label))
         self.add(s, prov("wasDerivedFrom"), self.record)
         if self.illustrative:
-            self.add(s, atmp("isIllustrative"), Literal(True))
+            self.add(s, atmp("isIllustrative"), TRUE)
         return s
 
     def organisation(self, org: CtisOrganisation) -> NamedNode:
@@ -767,7 +760,7 @@ def trial_triples(trial: CtisTrial) -> list[Triple]:
     out.add(out.record, RDFS_LABEL, Literal(f"CTIS trial {trial.ct_number}"))
     out.add(out.record, dct("source"), url)
     if trial.illustrative:
-        out.add(out.record, atmp("isIllustrative"), Literal(True))
+        out.add(out.record, atmp("isIllustrative"), TRUE)
 
     node = out.owned(
         iris.mint("trial", trial.key),
@@ -799,22 +792,21 @@ def trial_triples(trial: CtisTrial) -> list[Triple]:
         if value is not None:
             out.add(node, atmp(prop), date_literal(value))
     if trial.enrollment is not None:
-        out.add(node, atmp("enrollment"), Literal(trial.enrollment))
+        out.add(node, atmp("enrollment"), integer_literal(trial.enrollment))
     if trial.why_stopped:
         out.add(node, atmp("whyStopped"), Literal(trial.why_stopped))
     for area in trial.therapeutic_areas:
         out.add(node, atmp("therapeuticArea"), Literal(area))
     for text in trial.conditions:
-        disease = iris.disease(name=text)
-        out.add(disease, RDF_TYPE, atmp("Disease"))
-        out.add(disease, RDFS_LABEL, Literal(text))
+        disease, triples = disease_triples(text)
+        out.triples.extend(triples)
         out.add(node, atmp("condition"), disease)
     for term, code in trial.meddra:
         coded, triples = meddra_condition_triples(term, code)
         out.triples.extend(triples)
         out.add(node, atmp("condition"), coded)
     if trial.rare_disease is not None:
-        out.add(node, atmp("isRareDisease"), Literal(trial.rare_disease))
+        out.add(node, atmp("isRareDisease"), boolean_literal(trial.rare_disease))
 
     primary = _sponsor_triples(out, trial, node)
     _product_triples(out, trial, node, primary)
@@ -841,7 +833,7 @@ def _sponsor_triples(out: _Out, trial: CtisTrial, node: NamedNode) -> NamedNode 
         if sponsor is primary:
             primary_node = org
             if sponsor.commercial is not None:
-                out.add(node, atmp("isCommercialSponsor"), Literal(sponsor.commercial))
+                out.add(node, atmp("isCommercialSponsor"), boolean_literal(sponsor.commercial))
     return primary_node
 
 
@@ -877,17 +869,11 @@ def _product_triples(
                 "ClassificationAssertion",
                 None,
             )
-            out.add(item, atmp("hasClassification"), assertion)
-            out.add(assertion, atmp("assertsClass"), atmp("ATMP"))
-            out.add(assertion, atmp("classificationSource"), atmp("SponsorSelfClassification"))
-            if sponsor is not None:
-                out.add(assertion, atmp("assertedBy"), sponsor)
+            out.triples.extend(self_classification_triples(item, assertion, "ATMP", sponsor))
     flags = [p.atmp for p in tested]
+    out.triples.extend(atmp_trial_triples(node, flags))
     if any(flags):
-        out.add(node, atmp("isATMPTrial"), Literal(True))
         out.add(node, atmp("declaredATMPClass"), atmp("ATMP"))
-    elif flags and all(flag is False for flag in flags):
-        out.add(node, atmp("isATMPTrial"), Literal(False))
 
 
 def _member_state_triples(out: _Out, trial: CtisTrial, node: NamedNode) -> None:
@@ -905,17 +891,9 @@ def _member_state_triples(out: _Out, trial: CtisTrial, node: NamedNode) -> None:
         out.add(node, atmp("hasTrialAuthorisation"), auth)
         out.add(auth, atmp("memberState"), country)
         out.add(auth, atmp("legalBasis"), iris.legal_act(celex=REGULATION_536_2014_CELEX))
-        if state.decision:
-            out.add(auth, atmp("authorisationDecision"), Literal(state.decision))
-        if state.decision_date:
-            out.add(auth, dct("date"), date_literal(state.decision_date))
-        if state.authority:
-            authority = iris.org(name=state.authority)
-            out.add(authority, RDF_TYPE, atmp("Organisation"))
-            out.add(authority, RDFS_LABEL, Literal(state.authority))
-            out.add(authority, atmp("orgType"), atmp("CompetentAuthority"))
-            out.add(authority, atmp("country"), country)
-            out.add(auth, atmp("competentAuthority"), authority)
+        out.triples.extend(
+            decision_triples(auth, country, state.decision, state.decision_date, state.authority)
+        )
         for site in state.sites:
             out.add(node, atmp("hasTrialSite"), out.organisation(site))
     for code in trial.other_countries:

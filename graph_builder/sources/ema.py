@@ -28,8 +28,15 @@ from python_calamine import CalamineError, CalamineWorkbook
 
 from graph_builder import iris
 from graph_builder.errors import InputError
-from graph_builder.namespaces import RDF_TYPE, RDFS_LABEL, atmp, dct, prov, skos, xsd
-from graph_builder.sources.base import ErrorHandler, input_files, model_or_error, raise_error
+from graph_builder.literals import boolean_literal, date_literal
+from graph_builder.namespaces import RDF_TYPE, RDFS_LABEL, atmp, dct, prov, skos
+from graph_builder.sources.base import (
+    ErrorHandler,
+    input_files,
+    located,
+    model_or_error,
+    raise_error,
+)
 
 SOURCE_ID: Final = "ema"
 SUFFIXES: Final = (".xlsx",)
@@ -277,15 +284,7 @@ class EmaSource:
                 )
             except InputError as exc:
                 field = header_text.get(exc.field or "", exc.field)
-                on_error(
-                    InputError(
-                        exc.reason,
-                        source_id=SOURCE_ID,
-                        file=str(file),
-                        record=exc.record,
-                        field=field,
-                    )
-                )
+                on_error(located(exc, source_id=SOURCE_ID, file=str(file), field=field))
                 continue
             assert isinstance(record, EmaRow)
             yield record
@@ -360,9 +359,9 @@ class _RowMapper:
         if row.url:
             self.add(r, dct("source"), NamedNode(row.url))
         if row.first_published:
-            self.add(r, dct("issued"), _date(row.first_published))
+            self.add(r, dct("issued"), date_literal(row.first_published))
         if row.last_updated:
-            self.add(r, dct("modified"), _date(row.last_updated))
+            self.add(r, dct("modified"), date_literal(row.last_updated))
 
     def _substances(self) -> None:
         row = self.row
@@ -432,23 +431,21 @@ class _RowMapper:
 
     def _marketing_authorisation(self, holder: NamedNode | None) -> None:
         row = self.row
-        ma = iris.marketing_authorisation(row.product_number)
-        self.add(self.product, atmp("hasMarketingAuthorisation"), ma)
-        self.add(ma, RDF_TYPE, atmp("MarketingAuthorisation"))
-        self.add(ma, RDFS_LABEL, RdfLiteral(f"Marketing authorisation of {_names(row.name)[0]}"))
-        self.add(ma, atmp("authorisedProduct"), self.product)
-        self.add(ma, atmp("procedureNumber"), RdfLiteral(row.product_number))
+        ma = self._procedure(
+            iris.marketing_authorisation(row.product_number),
+            "hasMarketingAuthorisation",
+            "MarketingAuthorisation",
+            f"Marketing authorisation of {_names(row.name)[0]}",
+            holder,
+        )
         if row.status in MA_STATUSES:
             self.add(ma, atmp("status"), atmp(STATUSES[row.status]))
         # The export's flags are the MA's state on the export date (a conditional MA that was
         # converted reads "No"); maType is the type at grant, which the curated data records.
         if row.conditional is not None:
-            self.add(ma, atmp("conditionalApprovalFlag"), _boolean(row.conditional))
+            self.add(ma, atmp("conditionalApprovalFlag"), boolean_literal(row.conditional))
         if row.exceptional is not None:
-            self.add(ma, atmp("exceptionalCircumstancesFlag"), _boolean(row.exceptional))
-        if holder is not None:
-            self.add(ma, atmp("holder"), holder)
-        self.derived(ma)
+            self.add(ma, atmp("exceptionalCircumstancesFlag"), boolean_literal(row.exceptional))
         self._event(ma, "Grant", row.ma_date)
         self._event(ma, "CHMPOpinion", row.opinion_date)
         self._event(ma, "Suspension", row.suspension_date)
@@ -465,22 +462,35 @@ class _RowMapper:
 
     def _application(self, holder: NamedNode | None) -> None:
         row = self.row
-        app = iris.ma_application(row.product_number)
-        self.add(self.product, atmp("hasApplication"), app)
-        self.add(app, RDF_TYPE, atmp("MarketingAuthorisationApplication"))
-        self.add(app, RDFS_LABEL, RdfLiteral(f"Application for {_names(row.name)[0]}"))
-        self.add(app, atmp("authorisedProduct"), self.product)
-        self.add(app, atmp("procedureNumber"), RdfLiteral(row.product_number))
+        app = self._procedure(
+            iris.ma_application(row.product_number),
+            "hasApplication",
+            "MarketingAuthorisationApplication",
+            f"Application for {_names(row.name)[0]}",
+            holder,
+        )
         self.add(app, atmp("applicationOutcome"), atmp(_application_outcome(row)))
-        if holder is not None:
-            self.add(app, atmp("holder"), holder)
-        self.derived(app)
         self._event(app, "Refusal", row.refusal_date)
         self._event(app, "ApplicationWithdrawal", row.application_withdrawal_date)
         if row.status == "Withdrawn from rolling review":
             self._event(app, "ApplicationWithdrawal", row.ma_end_date)
         if row.status not in MA_STATUSES and row.ma_date is None:
             self._event(app, "CHMPOpinion", row.opinion_date, note=row.opinion_status)
+
+    def _procedure(
+        self, node: NamedNode, link: str, cls: str, label: str, holder: NamedNode | None
+    ) -> NamedNode:
+        """The product's marketing authorisation or application: an EMA procedure under the
+        product number, held by the holder."""
+        self.add(self.product, atmp(link), node)
+        self.add(node, RDF_TYPE, atmp(cls))
+        self.add(node, RDFS_LABEL, RdfLiteral(label))
+        self.add(node, atmp("authorisedProduct"), self.product)
+        self.add(node, atmp("procedureNumber"), RdfLiteral(self.row.product_number))
+        if holder is not None:
+            self.add(node, atmp("holder"), holder)
+        self.derived(node)
+        return node
 
     def _event(
         self, owner: NamedNode, event_type: str, date: dt.date | None, note: str | None = None
@@ -492,7 +502,7 @@ class _RowMapper:
         self.add(owner, atmp("hasEvent"), e)
         self.add(e, RDF_TYPE, atmp("AuthorisationEvent"))
         self.add(e, atmp("eventType"), atmp(event_type))
-        self.add(e, dct("date"), _date(date))
+        self.add(e, dct("date"), date_literal(date))
         if note:
             self.add(e, atmp("reasonText"), RdfLiteral(f"{note} opinion"))
         if row.url:
@@ -687,20 +697,12 @@ def _therapeutic_areas(row: EmaRow) -> list[str]:
     return [row.therapeutic_area] if row.therapeutic_area else []
 
 
-def _boolean(value: bool) -> RdfLiteral:
-    return RdfLiteral("true" if value else "false", datatype=xsd("boolean"))
-
-
 def _application_outcome(row: EmaRow) -> str:
     if row.status not in MA_STATUSES:
         return STATUSES[row.status]
     # An authorised product whose row also carries a refusal or application-withdrawal date
     # (e.g. Maci: refused 26/04/2013, authorised 27/06/2013) had an earlier application.
     return "Refused" if row.refusal_date is not None else "ApplicationWithdrawn"
-
-
-def _date(value: dt.date) -> RdfLiteral:
-    return RdfLiteral(value.isoformat(), datatype=xsd("date"))
 
 
 SOURCE = EmaSource

@@ -29,10 +29,23 @@ from pyoxigraph import Literal, NamedNode, Triple
 from graph_builder import iris
 from graph_builder.countries import country_code
 from graph_builder.errors import InputError
-from graph_builder.namespaces import RDF_TYPE, RDFS_LABEL, atmp, dct, prov, rdfs, skos, xsd
+from graph_builder.literals import (
+    TRUE,
+    boolean_literal,
+    date_literal,
+    integer_literal,
+    text_literal,
+)
+from graph_builder.namespaces import RDF_TYPE, RDFS_LABEL, atmp, dct, prov, rdfs, skos
 from graph_builder.sources import euctr_text
-from graph_builder.sources.base import ErrorHandler, input_files, raise_error
+from graph_builder.sources.base import ErrorHandler, input_files, located, raise_error
 from graph_builder.sources.euctr_text import Entry, RawRecord
+from graph_builder.sources.nodes import country_triples, disease_triples, meddra_condition_triples
+from graph_builder.sources.trial_mapping import (
+    atmp_trial_triples,
+    decision_triples,
+    self_classification_triples,
+)
 
 SOURCE_ID: Final = "euctr"
 DIRECTIVE_2001_20_CELEX: Final = "32001L0020"
@@ -514,12 +527,11 @@ def read_country_records(
                         yield _country_record(raw, file)
                     except InputError as problem:
                         on_error(
-                            InputError(
-                                problem.reason,
+                            located(
+                                problem,
                                 source_id=SOURCE_ID,
                                 file=str(file),
                                 record=_record_name(raw),
-                                field=problem.field,
                             )
                         )
         except UnicodeDecodeError as exc:
@@ -539,14 +551,6 @@ def merge(records: Iterable[CountryRecord]) -> list[EuctrTrial]:
 # --------------------------------------------------------------------------- mapping
 
 
-def text_literal(text: str, lang: str | None = None) -> Literal:
-    return Literal(text, language=lang) if lang else Literal(text)
-
-
-def date_literal(value: date) -> Literal:
-    return Literal(value.isoformat(), datatype=xsd("date"))
-
-
 def org_type_hint(name: str, commercial: bool | None) -> str | None:
     """The OrganisationType of a sponsor: Industry when commercial, else a hint from its name."""
     if commercial:
@@ -556,28 +560,6 @@ def org_type_hint(name: str, commercial: bool | None) -> str | None:
             if pattern.search(name):
                 return org_type
     return None
-
-
-def country_triples(code: str) -> list[Triple]:
-    node = iris.country(code)
-    return [
-        Triple(node, RDF_TYPE, atmp("Country")),
-        Triple(node, atmp("iso3166Code"), Literal(code)),
-    ]
-
-
-def meddra_condition_triples(term: str, code: str | None) -> tuple[NamedNode, list[Triple]]:
-    """A condition as a registry codes it in MedDRA: a Disease keyed on the term (so it meets the
-    same condition named in free text), with its term and code."""
-    disease = iris.disease(name=term)
-    triples = [
-        Triple(disease, RDF_TYPE, atmp("Disease")),
-        Triple(disease, RDFS_LABEL, Literal(term)),
-        Triple(disease, atmp("meddraTerm"), Literal(term)),
-    ]
-    if code:
-        triples.append(Triple(disease, atmp("meddraCode"), Literal(code)))
-    return disease, triples
 
 
 class _Emitter:
@@ -603,7 +585,7 @@ class _Emitter:
             self.add(s, RDFS_LABEL, Literal(label))
         if owned and self.illustrative and s.value not in self._marked:
             self._marked.add(s.value)
-            self.add(s, atmp("isIllustrative"), Literal(True))
+            self.add(s, atmp("isIllustrative"), TRUE)
         return s
 
 
@@ -659,15 +641,15 @@ def trial_triples(trial: EuctrTrial) -> list[Triple]:
     if end:
         out.add(node, atmp("endOfTrialDate"), date_literal(end))
     if protocol.enrollment is not None:
-        out.add(node, atmp("enrollment"), Literal(protocol.enrollment))
+        out.add(node, atmp("enrollment"), integer_literal(protocol.enrollment))
     if protocol.arms is not None:
-        out.add(node, atmp("isSingleArm"), Literal(protocol.arms == 1))
+        out.add(node, atmp("isSingleArm"), boolean_literal(protocol.arms == 1))
     if protocol.design:
         out.add(node, atmp("studyDesign"), Literal(", ".join(protocol.design)))
     if protocol.therapeutic_area:
         out.add(node, atmp("therapeuticArea"), Literal(protocol.therapeutic_area))
     if protocol.rare_disease is not None:
-        out.add(node, atmp("isRareDisease"), Literal(protocol.rare_disease))
+        out.add(node, atmp("isRareDisease"), boolean_literal(protocol.rare_disease))
 
     sponsors = _sponsor_triples(out, trial, node)
     _condition_triples(out, protocol, node)
@@ -704,7 +686,7 @@ def _sponsor_triples(out: _Emitter, trial: EuctrTrial, node: NamedNode) -> list[
             out.add(org, atmp("country"), iris.country(sponsor.country))
             out.triples.extend(country_triples(sponsor.country))
         if index == 0 and sponsor.commercial is not None:
-            out.add(node, atmp("isCommercialSponsor"), Literal(sponsor.commercial))
+            out.add(node, atmp("isCommercialSponsor"), boolean_literal(sponsor.commercial))
         names = {iris.normalise_org_name(sponsor.name)}
         for part in trial.parts[1:]:
             if index < len(part.sponsors):
@@ -717,9 +699,8 @@ def _sponsor_triples(out: _Emitter, trial: EuctrTrial, node: NamedNode) -> list[
 
 def _condition_triples(out: _Emitter, protocol: CountryRecord, node: NamedNode) -> None:
     for text in protocol.conditions:
-        disease = iris.disease(name=text)
-        out.add(disease, RDF_TYPE, atmp("Disease"))
-        out.add(disease, RDFS_LABEL, Literal(text))
+        disease, triples = disease_triples(text)
+        out.triples.extend(triples)
         out.add(node, atmp("condition"), disease)
         if len(protocol.conditions) == 1:
             for lang, translated in protocol.condition_translations:
@@ -780,21 +761,16 @@ def _imp_triples(
                 "ClassificationAssertion",
                 owned=True,
             )
-            out.add(product, atmp("hasClassification"), assertion)
-            out.add(assertion, atmp("assertsClass"), atmp(cls))
-            out.add(assertion, atmp("classificationSource"), atmp("SponsorSelfClassification"))
-            if sponsor is not None:
-                out.add(assertion, atmp("assertedBy"), sponsor)
+            out.triples.extend(self_classification_triples(product, assertion, cls, sponsor))
             if protocol.first_entered:
                 out.add(assertion, dct("date"), date_literal(protocol.first_entered))
             out.add(assertion, prov("wasDerivedFrom"), record)
             out.add(assertion, dct("source"), NamedNode(protocol.link))
             if imp.cat_classified is not None:
-                out.add(assertion, atmp("catClassificationIssued"), Literal(imp.cat_classified))
-    if any(atimp_flags):
-        out.add(node, atmp("isATMPTrial"), Literal(True))
-    elif atimp_flags and all(flag is False for flag in atimp_flags):
-        out.add(node, atmp("isATMPTrial"), Literal(False))
+                out.add(
+                    assertion, atmp("catClassificationIssued"), boolean_literal(imp.cat_classified)
+                )
+    out.triples.extend(atmp_trial_triples(node, atimp_flags))
     for cls in classes:
         out.add(node, atmp("declaredATMPClass"), atmp(cls))
 
@@ -842,17 +818,9 @@ def _authorisation_triples(out: _Emitter, trial: EuctrTrial, node: NamedNode) ->
         out.add(node, atmp("hasTrialAuthorisation"), auth)
         out.add(auth, atmp("memberState"), country)
         out.add(auth, atmp("legalBasis"), iris.legal_act(celex=DIRECTIVE_2001_20_CELEX))
-        if part.ca_decision:
-            out.add(auth, atmp("authorisationDecision"), Literal(part.ca_decision))
-        if part.ca_decision_date:
-            out.add(auth, dct("date"), date_literal(part.ca_decision_date))
-        if part.authority:
-            authority = iris.org(name=part.authority)
-            out.add(authority, RDF_TYPE, atmp("Organisation"))
-            out.add(authority, RDFS_LABEL, Literal(part.authority))
-            out.add(authority, atmp("orgType"), atmp("CompetentAuthority"))
-            out.add(authority, atmp("country"), country)
-            out.add(auth, atmp("competentAuthority"), authority)
+        out.triples.extend(
+            decision_triples(auth, country, part.ca_decision, part.ca_decision_date, part.authority)
+        )
 
 
 SOURCE = EuctrSource

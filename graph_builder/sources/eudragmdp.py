@@ -13,8 +13,15 @@ from pyoxigraph import NamedNode, Triple
 
 from graph_builder import iris
 from graph_builder.namespaces import atmp
-from graph_builder.sources.base import ErrorHandler, input_files, raise_error
-from graph_builder.sources.csv_records import CsvRow, TripleSink, default_files, lit, read_rows
+from graph_builder.sources.base import ErrorHandler, raise_error
+from graph_builder.sources.csv_records import (
+    CsvRow,
+    TripleSink,
+    default_files,
+    lit,
+    read_rows,
+    row_triples,
+)
 from graph_builder.sources.reference import country_node, organisation
 
 SOURCE_ID: Final = "eudragmdp"
@@ -36,15 +43,13 @@ class EudraGmdpSource:
         return default_files(data_dir / "eudragmdp")
 
     def read(self, path: Path, on_error: ErrorHandler = raise_error) -> Iterator[CsvRow]:
-        return read_rows(path, SOURCE_ID, on_error, lambda p: input_files(p, (".csv",)))
+        return read_rows(path, SOURCE_ID, on_error)
 
     def triples(self, record: CsvRow) -> Iterable[Triple]:
-        sink = TripleSink()
-        if record.table == "eudragmdp_documents":
-            map_document(sink, record)
-        else:
-            map_site_capabilities(sink, record)
-        return sink.triples
+        return row_triples(
+            record,
+            {"eudragmdp_documents": map_document, "site_capabilities": map_site_capabilities},
+        )
 
 
 def site_node(sink: TripleSink, org_name: str, city: str, country: str) -> NamedNode:

@@ -13,16 +13,16 @@ from typing import ClassVar, Final
 from pyoxigraph import NamedNode, Triple
 
 from graph_builder import iris
-from graph_builder.errors import InputError
+from graph_builder.literals import partial_date_literal
 from graph_builder.namespaces import atmp, skos
-from graph_builder.sources.base import ErrorHandler, input_files, raise_error
+from graph_builder.sources.base import ErrorHandler, raise_error
 from graph_builder.sources.csv_records import (
     CsvRow,
     TripleSink,
     default_files,
     lit,
-    partial_date,
     read_rows,
+    row_triples,
 )
 from graph_builder.sources.reference import country_node, organisation
 
@@ -40,7 +40,7 @@ class HospitalExemptionSource:
 
     def read(self, path: Path, on_error: ErrorHandler = raise_error) -> Iterator[CsvRow]:
         # Use reports point at authorisations, so every file is read before a row is passed on.
-        rows = list(read_rows(path, SOURCE_ID, on_error, lambda p: input_files(p, (".csv",))))
+        rows = list(read_rows(path, SOURCE_ID, on_error))
         authorisations = {
             he_key(str(r.get("country")), str(r.get("product_name")), str(r.get("valid_from")))
             for r in rows
@@ -49,37 +49,30 @@ class HospitalExemptionSource:
         for row in rows:
             if row.table == "he_use_reports" and not _covers_a_year_or_period(row):
                 on_error(
-                    InputError(
+                    row.error(
+                        SOURCE_ID,
+                        "report_year",
                         "a use report needs report_year, or period_start and period_end",
-                        source_id=SOURCE_ID,
-                        file=row.file,
-                        record=f"row {row.row}",
-                        field="report_year",
                     )
                 )
                 continue
             unknown = [k for k in row.items("he_authorisations") if k not in authorisations]
             if unknown and authorisations:
                 on_error(
-                    InputError(
+                    row.error(
+                        SOURCE_ID,
+                        "he_authorisations",
                         f"unknown code {unknown[0]!r}: no hospital-exemption authorisation "
                         "has that key",
-                        source_id=SOURCE_ID,
-                        file=row.file,
-                        record=f"row {row.row}",
-                        field="he_authorisations",
                     )
                 )
                 continue
             yield row
 
     def triples(self, record: CsvRow) -> Iterable[Triple]:
-        sink = TripleSink()
-        if record.table == "he_authorisations":
-            map_authorisation(sink, record)
-        else:
-            map_use_report(sink, record)
-        return sink.triples
+        return row_triples(
+            record, {"he_authorisations": map_authorisation, "he_use_reports": map_use_report}
+        )
 
 
 def _covers_a_year_or_period(row: CsvRow) -> bool:
@@ -118,9 +111,9 @@ def map_authorisation(sink: TripleSink, row: CsvRow) -> None:
         sink.add(he, atmp("authorisedHospital"), organisation(sink, hospital))
     for maker in row.items("authorised_manufacturing_sites"):
         sink.add(he, atmp("authorisedManufacturingSite"), manufacturing_site(sink, row, maker))
-    sink.add(he, atmp("validFrom"), partial_date(valid_from))
+    sink.add(he, atmp("validFrom"), partial_date_literal(valid_from))
     until = row.text("valid_until")
-    sink.add(he, atmp("validUntil"), partial_date(until) if until else None)
+    sink.add(he, atmp("validUntil"), partial_date_literal(until) if until else None)
     sink.add(he, atmp("maxPatients"), lit(row.get("max_patients")))
     indication = row.text("indication")
     if indication:
@@ -151,8 +144,8 @@ def map_use_report(sink: TripleSink, row: CsvRow) -> None:
         sink.add(report, atmp("reportsOn"), iris.mint("he-authorisation", key))
     sink.add(report, atmp("reportYear"), lit(row.get("report_year")))
     start, end = row.text("period_start"), row.text("period_end")
-    sink.add(report, atmp("reportPeriodStart"), partial_date(start) if start else None)
-    sink.add(report, atmp("reportPeriodEnd"), partial_date(end) if end else None)
+    sink.add(report, atmp("reportPeriodStart"), partial_date_literal(start) if start else None)
+    sink.add(report, atmp("reportPeriodEnd"), partial_date_literal(end) if end else None)
     sink.add(report, atmp("patientsTreated"), lit(row.get("patients_treated")))
     # What the count covers (HE only, or also trials and compassionate use), as the source says.
     sink.text(report, skos("scopeNote"), row.text("settings"))

@@ -12,9 +12,8 @@ from typing import ClassVar, Final
 from pyoxigraph import NamedNode, Triple
 
 from graph_builder import iris
-from graph_builder.errors import InputError
 from graph_builder.namespaces import atmp
-from graph_builder.sources.base import ErrorHandler, input_files, raise_error
+from graph_builder.sources.base import ErrorHandler, raise_error
 from graph_builder.sources.csv_records import CsvRow, TripleSink, default_files, lit, read_rows
 from graph_builder.sources.reference import organisation
 
@@ -41,7 +40,7 @@ class MaterialsSource:
 
     def read(self, path: Path, on_error: ErrorHandler = raise_error) -> Iterator[CsvRow]:
         # equivalent_to points at other rows, so the whole catalogue is read first.
-        rows = list(read_rows(path, SOURCE_ID, on_error, lambda p: input_files(p, (".csv",))))
+        rows = list(read_rows(path, SOURCE_ID, on_error))
         keys = {
             product_key(str(r.get("supplier_name")), str(r.get("catalogue_number"))) for r in rows
         }
@@ -49,12 +48,10 @@ class MaterialsSource:
             unknown = [k for k in row.items("equivalent_to") if k not in keys]
             if unknown:
                 on_error(
-                    InputError(
+                    row.error(
+                        SOURCE_ID,
+                        "equivalent_to",
                         f"unknown code {unknown[0]!r}: no catalogue row has that key",
-                        source_id=SOURCE_ID,
-                        file=row.file,
-                        record=f"row {row.row}",
-                        field="equivalent_to",
                     )
                 )
                 continue

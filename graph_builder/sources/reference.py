@@ -15,16 +15,17 @@ from typing import ClassVar, Final
 from pyoxigraph import Literal, NamedNode, Triple
 
 from graph_builder import iris
-from graph_builder.errors import InputError
 from graph_builder.namespaces import RDF_TYPE, atmp, dct, rdfs, skos
-from graph_builder.sources.base import ErrorHandler, input_files, raise_error
+from graph_builder.sources.base import ErrorHandler, raise_error
 from graph_builder.sources.csv_records import (
     CsvRow,
     TripleSink,
     default_files,
     lit,
     read_rows,
+    row_triples,
 )
+from graph_builder.sources.nodes import country_triples
 
 SOURCE_ID: Final = "reference"
 
@@ -70,7 +71,7 @@ class ReferenceSource:
 
     def read(self, path: Path, on_error: ErrorHandler = raise_error) -> Iterator[CsvRow]:
         # The tables refer to one another, so every file is read before any row is passed on.
-        rows = list(read_rows(path, SOURCE_ID, on_error, _csv_files))
+        rows = list(read_rows(path, SOURCE_ID, on_error))
         keys: dict[tuple[str, str], set[str]] = defaultdict(set)
         tables = {row.table for row in rows}
         for row in rows:
@@ -82,13 +83,7 @@ class ReferenceSource:
                 yield row
 
     def triples(self, record: CsvRow) -> Iterable[Triple]:
-        sink = TripleSink()
-        MAPPERS[record.table](sink, record)
-        return sink.triples
-
-
-def _csv_files(path: Path) -> list[Path]:
-    return input_files(path, (".csv",))
+        return row_triples(record, MAPPERS)
 
 
 def _references_resolve(
@@ -104,12 +99,10 @@ def _references_resolve(
         for item in value if isinstance(value, list) else [value]:
             if isinstance(item, str) and item and item not in keys[(target, target_column)]:
                 on_error(
-                    InputError(
+                    row.error(
+                        SOURCE_ID,
+                        column,
                         f"unknown code {item!r}: no {target_column} of that value in {target}",
-                        source_id=SOURCE_ID,
-                        file=row.file,
-                        record=f"row {row.row}",
-                        field=column,
                     )
                 )
                 return False
@@ -134,12 +127,10 @@ def map_legal_act(sink: TripleSink, row: CsvRow) -> None:
     act_id, celex = str(row.get("act_id")), row.text("celex")
     if celex and act_id != celex:
         # Other tables cite an act by act_id; an EU act is keyed on its CELEX number everywhere.
-        raise InputError(
+        raise row.error(
+            SOURCE_ID,
+            "act_id",
             f"an act with a CELEX number is keyed on it: act_id must be {celex!r}",
-            source_id=SOURCE_ID,
-            file=row.file,
-            record=f"row {row.row}",
-            field="act_id",
         )
     act = iris.legal_act(celex=celex, name=act_id)
     sink.a(act, "LegalAct")
@@ -157,34 +148,31 @@ def map_legal_act(sink: TripleSink, row: CsvRow) -> None:
     sink.provenance(act, row, SOURCE_ID, act_id)
 
 
-def map_pathway(sink: TripleSink, row: CsvRow) -> None:
+def _vocabulary_concept(sink: TripleSink, row: CsvRow, type_segment: str, cls: str) -> NamedNode:
+    """A row of an open vocabulary table (code, label, definition, broader code) as a concept,
+    with its provenance."""
     code = str(row.get("code"))
-    node = iris.mint("pathway", code)
-    _concept(sink, node, "RegulatoryPathway", row, code)
+    node = iris.mint(type_segment, code)
+    _concept(sink, node, cls, row, code)
     broader = row.text("broader")
-    sink.add(node, skos("broader"), iris.mint("pathway", broader) if broader else None)
+    sink.add(node, skos("broader"), iris.mint(type_segment, broader) if broader else None)
+    sink.provenance(node, row, SOURCE_ID, code)
+    return node
+
+
+def map_pathway(sink: TripleSink, row: CsvRow) -> None:
+    node = _vocabulary_concept(sink, row, "pathway", "RegulatoryPathway")
     for act_id in row.items("legal_basis"):
         sink.add(node, atmp("legalBasis"), iris.legal_act(name=act_id))
-    sink.provenance(node, row, SOURCE_ID, code)
 
 
 def map_capability(sink: TripleSink, row: CsvRow) -> None:
-    code = str(row.get("code"))
-    node = iris.mint("capability", code)
-    _concept(sink, node, "Capability", row, code)
-    broader = row.text("broader")
-    sink.add(node, skos("broader"), iris.mint("capability", broader) if broader else None)
-    sink.provenance(node, row, SOURCE_ID, code)
+    _vocabulary_concept(sink, row, "capability", "Capability")
 
 
 def map_operation(sink: TripleSink, row: CsvRow) -> None:
-    code = str(row.get("code"))
-    node = iris.mint("operation", code)
-    _concept(sink, node, "AuthorisedOperation", row, code)
-    broader = row.text("broader")
-    sink.add(node, skos("broader"), iris.mint("operation", broader) if broader else None)
+    node = _vocabulary_concept(sink, row, "operation", "AuthorisedOperation")
     sink.text(node, skos("scopeNote"), _confidence_note(row))
-    sink.provenance(node, row, SOURCE_ID, code)
 
 
 def map_material(sink: TripleSink, row: CsvRow) -> None:
@@ -427,10 +415,8 @@ def organisation(sink: TripleSink, name: str) -> NamedNode:
 
 
 def country_node(sink: TripleSink, code: str) -> NamedNode:
-    node = iris.country(code)
-    sink.a(node, "Country")
-    sink.add(node, atmp("iso3166Code"), Literal(iris.iso_country(code)))
-    return node
+    sink.triples.extend(country_triples(code))
+    return iris.country(code)
 
 
 def _confidence_note(row: CsvRow) -> str | None:

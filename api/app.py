@@ -108,8 +108,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         allow_origins=["*"],
         allow_credentials=False,
         allow_methods=["GET", "HEAD", "POST"],
-        allow_headers=["Accept", "Accept-Language", "Content-Type"],
-        expose_headers=["Content-Type", "Vary", "Link", "Location"],
+        allow_headers=["Accept", "Accept-Language", "Content-Type", "If-None-Match"],
+        expose_headers=["Content-Type", "Vary", "Link", "Location", "ETag"],
         max_age=3600,
     )
     return app

@@ -22,6 +22,7 @@ from pyoxigraph import Literal, NamedNode, Triple
 from api.deps import ApiContext, run_query
 from graph_builder.errors import NotFound, StoreError
 from graph_builder.namespaces import ATMP, DCT, PROV, RDF, RDFS, SKOS, sparql_prologue
+from graph_builder.sparql import cell
 from graph_builder.store.base import SelectResult, Term
 
 INCOMING_LIMIT: Final = 500
@@ -135,11 +136,6 @@ def _rows(result: object) -> SelectResult:
     return result
 
 
-def _text(row: dict[str, Term], name: str) -> str | None:
-    term = row.get(name)
-    return term.value if term is not None else None
-
-
 async def describe(ctx: ApiContext, iri: str) -> EntityDescription:
     try:
         subject = NamedNode(iri)
@@ -151,7 +147,7 @@ async def describe(ctx: ApiContext, iri: str) -> EntityDescription:
         p = row["p"]
         assert isinstance(p, NamedNode)
         entity.outgoing.append(
-            Link(p, row["o"], _text(row, "g"), _text(row, "plabel"), _text(row, "olabel"))
+            Link(p, row["o"], cell(row, "g"), cell(row, "plabel"), cell(row, "olabel"))
         )
     incoming = _rows(await run_query(ctx, INCOMING_QUERY, bound)).rows
     entity.incoming_truncated = len(incoming) > INCOMING_LIMIT
@@ -159,7 +155,7 @@ async def describe(ctx: ApiContext, iri: str) -> EntityDescription:
         p = row["p"]
         assert isinstance(p, NamedNode)
         entity.incoming.append(
-            Link(p, row["x"], _text(row, "g"), _text(row, "plabel"), _text(row, "xlabel"))
+            Link(p, row["x"], cell(row, "g"), cell(row, "plabel"), cell(row, "xlabel"))
         )
     if not entity.outgoing and not entity.incoming:
         raise NotFound(f"nothing is known about {iri}")
@@ -168,9 +164,9 @@ async def describe(ctx: ApiContext, iri: str) -> EntityDescription:
             entity.records.append(
                 SourceRecord(
                     row["record"].value,
-                    _text(row, "label"),
-                    _text(row, "source"),
-                    _text(row, "graph"),
+                    cell(row, "label"),
+                    cell(row, "source"),
+                    cell(row, "graph"),
                 )
             )
     return entity

@@ -33,9 +33,15 @@ from pyoxigraph import NamedNode
 
 from graph_builder import iris
 from graph_builder.errors import NotFound, ParameterError
-from graph_builder.manufacturability import assess, qualifies
-from graph_builder.namespaces import ATMP, ID, RDF, sparql_prologue
-from graph_builder.store.base import SelectResult, Store, Term
+from graph_builder.manufacturability import (
+    MATERIAL_SUPPLY,
+    assess,
+    is_donor_sourced,
+    supplied_at_grade,
+)
+from graph_builder.namespaces import ATMP, ID, RDF
+from graph_builder.sparql import cell, select
+from graph_builder.store.base import Store
 
 Cell: TypeAlias = str | int | float | bool | None
 
@@ -52,17 +58,6 @@ class Analysis:
     summary: str
     parameters: tuple[str, ...]
     run: Callable[[Store, Mapping[str, str]], Table]
-
-
-def _select(store: Store, body: str, bindings: Mapping[str, Term] | None = None) -> SelectResult:
-    result = store.query(sparql_prologue() + body, bindings)
-    assert isinstance(result, SelectResult)
-    return result
-
-
-def _text(row: Mapping[str, Term], name: str) -> str | None:
-    term = row.get(name)
-    return None if term is None else term.value
 
 
 def _short(iri: str) -> str:
@@ -84,7 +79,7 @@ def _labels(store: Store, nodes: Iterable[str]) -> dict[str, str]:
     labels: dict[str, str] = {}
     for i in range(0, len(wanted), _VALUES_CHUNK):
         rows = " ".join(str(n) for n in wanted[i : i + _VALUES_CHUNK])
-        for r in _select(store, _LABELS % rows):
+        for r in select(store, _LABELS % rows):
             if "name" in r:
                 labels[r["node"].value] = r["name"].value
     return labels
@@ -92,15 +87,11 @@ def _labels(store: Store, nodes: Iterable[str]) -> dict[str, str]:
 
 # --- the supply graph: product - material - supplier -----------------------------------------
 
-_SUPPLY: Final = """
-SELECT DISTINCT ?product ?material ?supplier ?grade ?starting ?consumable ?donor WHERE {
-  ?product atmp:hasProcess/atmp:hasStep?/atmp:usesMaterial ?material .
-  BIND (EXISTS { ?material a/rdfs:subClassOf* atmp:StartingMaterial } AS ?starting)
-  BIND (EXISTS { ?material a/rdfs:subClassOf* atmp:Consumable } AS ?consumable)
-  BIND (?starting && EXISTS { ?material atmp:origin atmp:HumanOrigin } AS ?donor)
-  OPTIONAL { ?mp atmp:isProductOf ?material ; atmp:suppliedBy ?supplier .
-             OPTIONAL { ?mp atmp:grade ?grade } }
-}"""
+_SUPPLY: Final = (
+    "SELECT DISTINCT ?product ?material ?supplier ?grade ?starting ?consumable ?donor WHERE {"
+    + MATERIAL_SUPPLY
+    + "}"
+)
 
 
 def supply_graph(store: Store) -> nx.Graph:
@@ -108,19 +99,15 @@ def supply_graph(store: Store) -> nx.Graph:
     qualifying grade (the manufacturability rule); nodes carry `kind`. Materials procured from
     the patient or donor are left out: nobody supplies them."""
     graph = nx.Graph()
-    for row in _select(store, _SUPPLY):
-        if _text(row, "donor") == "true":
+    for row in select(store, _SUPPLY):
+        if is_donor_sourced(row):
             continue
         product, material = row["product"].value, row["material"].value
         graph.add_node(product, kind="product")
         graph.add_node(material, kind="material")
         graph.add_edge(product, material)
-        supplier = _text(row, "supplier")
-        if supplier is not None and qualifies(
-            _text(row, "grade"),
-            starting=_text(row, "starting") == "true",
-            consumable=_text(row, "consumable") == "true",
-        ):
+        if supplied_at_grade(row):
+            supplier = row["supplier"].value
             graph.add_node(supplier, kind="supplier")
             graph.add_edge(material, supplier)
     return graph
@@ -228,10 +215,10 @@ def facility_centrality(store: Store, on: date | None = None) -> Table:
     to the capabilities its process requires): the capabilities held, the products the site can
     make on `on` (manufacturability), and its betweenness and degree centrality."""
     graph = nx.Graph()
-    for row in _select(store, _CAPABILITIES):
+    for row in select(store, _CAPABILITIES):
         node, kind = row["node"].value, row["kind"].value
         graph.add_node(node, kind=kind)
-        if (capability := _text(row, "capability")) is not None:
+        if (capability := cell(row, "capability")) is not None:
             graph.add_node(capability, kind="capability")
             graph.add_edge(node, capability)
     can_make: dict[str, int] = defaultdict(int)
@@ -282,10 +269,10 @@ def sponsor_network(store: Store) -> Table:
     its weight (their sum) and the connected component; heaviest links first."""
     trials: dict[str, set[str]] = defaultdict(set)
     products: dict[str, set[str]] = defaultdict(set)
-    for row in _select(store, _SPONSORSHIP):
+    for row in select(store, _SPONSORSHIP):
         sponsor = row["sponsor"].value
         trials[row["trial"].value].add(sponsor)
-        if (product := _text(row, "product")) is not None:
+        if (product := cell(row, "product")) is not None:
             products[product].add(sponsor)
     graph = nx.Graph()
     graph.add_nodes_from(s for sponsors in trials.values() for s in sponsors)
@@ -361,7 +348,7 @@ def _neighbours(store: Store, nodes: Sequence[str]) -> list[tuple[str, str, str,
     found: list[tuple[str, str, str, bool]] = []
     for i in range(0, len(nodes), _VALUES_CHUNK):
         rows = " ".join(str(NamedNode(n)) for n in nodes[i : i + _VALUES_CHUNK])
-        for r in _select(store, _NEIGHBOURS % rows):
+        for r in select(store, _NEIGHBOURS % rows):
             found.append(
                 (r["node"].value, r["p"].value, r["other"].value, r["forward"].value == "true")
             )

@@ -42,6 +42,7 @@ from graph_builder.namespaces import (
     graph_iri,
     sparql_prologue,
 )
+from graph_builder.sparql import select
 from graph_builder.store.base import SelectResult, Store, Term
 
 TRIAL_NS: Final = ID + "trial/"
@@ -156,9 +157,7 @@ def _in_graphs(graphs: Sequence[str], var: str = "?g") -> str:
 
 
 def _select(store: Store, query: str, graphs: Sequence[str]) -> SelectResult:
-    result = store.query(sparql_prologue() + query.replace("%GRAPHS%", _in_graphs(graphs)))
-    assert isinstance(result, SelectResult)
-    return result
+    return select(store, query.replace("%GRAPHS%", _in_graphs(graphs)))
 
 
 def _value(term: Term | None) -> str:

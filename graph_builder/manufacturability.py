@@ -68,9 +68,9 @@ from graph_builder.namespaces import (
     RDFS,
     RDFS_LABEL,
     atmp,
-    sparql_prologue,
 )
-from graph_builder.store.base import SelectResult, Store, Term
+from graph_builder.sparql import cell, select
+from graph_builder.store.base import Store, Term
 
 COMMERCIAL: Final = ATMP + "CommercialScope"
 INVESTIGATIONAL: Final = ATMP + "InvestigationalScope"
@@ -185,17 +185,17 @@ class _GrantRows:
 
     def __init__(self, is_mia: bool, first: Mapping[str, Term]) -> None:
         self.is_mia = is_mia
-        self.number = _value(first, "number")
+        self.number = cell(first, "number")
         self.valid_from = _date(first, "from")
         self.valid_until = _date(first, "until", period_end=True)
-        self.status = _value(first, "status")
+        self.status = cell(first, "status")
         self.scopes: set[str] = set()
         self.operations: set[str] = set()
 
     def add(self, row: Mapping[str, Term]) -> None:
-        if (scope := _value(row, "scope")) is not None:
+        if (scope := cell(row, "scope")) is not None:
             self.scopes.add(scope)
-        if (operation := _value(row, "operation")) is not None:
+        if (operation := cell(row, "operation")) is not None:
             self.operations.add(operation)
 
     def grant(self, iri: str) -> Grant:
@@ -297,15 +297,21 @@ SELECT ?site ?kind ?item ?number ?from ?until ?status ?scope ?operation WHERE {
   }
 }"""
 
-_MATERIALS: Final = """
-SELECT DISTINCT ?material ?starting ?consumable ?donor ?supplier ?grade WHERE {
+# The materials of each product's process, what kind they are and who supplies them at which
+# grade; the rows `supplied_at_grade` and `donor_sourced` read (also graph_builder.analytics).
+MATERIAL_SUPPLY: Final = """
   ?product atmp:hasProcess/atmp:hasStep?/atmp:usesMaterial ?material .
   BIND (EXISTS { ?material a/rdfs:subClassOf* atmp:StartingMaterial } AS ?starting)
   BIND (EXISTS { ?material a/rdfs:subClassOf* atmp:Consumable } AS ?consumable)
   BIND (?starting && EXISTS { ?material atmp:origin atmp:HumanOrigin } AS ?donor)
   OPTIONAL { ?mp atmp:isProductOf ?material ; atmp:suppliedBy ?supplier .
              OPTIONAL { ?mp atmp:grade ?grade } }
-}"""
+"""
+_MATERIALS: Final = (
+    "SELECT DISTINCT ?material ?starting ?consumable ?donor ?supplier ?grade WHERE {"
+    + MATERIAL_SUPPLY
+    + "}"
+)
 
 _VOCABULARY: Final = """
 SELECT ?item ?label ?notation ?broader ?operation WHERE {
@@ -321,22 +327,11 @@ SELECT ?item ?label ?notation ?broader ?operation WHERE {
 }"""
 
 
-def _select(store: Store, body: str, bindings: Mapping[str, Term] | None = None) -> SelectResult:
-    result = store.query(sparql_prologue() + body, bindings)
-    assert isinstance(result, SelectResult)
-    return result
-
-
-def _value(row: Mapping[str, Term], name: str) -> str | None:
-    term = row.get(name)
-    return None if term is None else term.value
-
-
 def _date(row: Mapping[str, Term], name: str, *, period_end: bool = False) -> date | None:
     """A validity bound as a date. Month- or year-precision values (xsd:gYearMonth / xsd:gYear,
     used where a source only gives the month) stand for their whole period: a start is its first
     day, an end (`period_end`) its last, so a coarse date never shortens a validity."""
-    text = _value(row, name)
+    text = cell(row, name)
     if text is None:
         return None
     try:
@@ -364,34 +359,34 @@ def fetch_facts(store: Store, product: str | None = None, site: str | None = Non
     site_binding = {"site": NamedNode(site)} if site else None
 
     products: dict[str, ProductFacts] = {}
-    for row in _select(store, _PRODUCT_FACTS, product_binding):
+    for row in select(store, _PRODUCT_FACTS, product_binding):
         p_iri, proc_iri = row["product"].value, row["process"].value
         facts = products.setdefault(p_iri, ProductFacts(p_iri))
         proc = facts.processes.setdefault(proc_iri, Process(proc_iri))
-        kind, item = _value(row, "kind"), _value(row, "item")
+        kind, item = cell(row, "kind"), cell(row, "item")
         if kind == "capability" and item:
             proc.capabilities.add(item)
         elif kind == "operation" and item:
             proc.operations.add(item)
         elif kind == "material" and item:
             proc.materials.add(item)
-    for row in _select(store, _PRODUCT_USES, product_binding):
+    for row in select(store, _PRODUCT_USES, product_binding):
         product_facts = products[row["product"].value]
-        if (atmp_class := _value(row, "class")) is not None:
+        if (atmp_class := cell(row, "class")) is not None:
             product_facts.classes.add(atmp_class)
-        if _value(row, "isCART") == "true":
+        if cell(row, "isCART") == "true":
             product_facts.classes.add(ATMP + "GTMP")
         for flag, use in _USE_FLAGS.items():
-            if _value(row, flag) == "true":
+            if cell(row, flag) == "true":
                 product_facts.uses.add(use)
-        product_facts.illustrative |= _value(row, "illustrative") == "true"
+        product_facts.illustrative |= cell(row, "illustrative") == "true"
 
     sites: dict[str, SiteFacts] = {}
     grants: dict[tuple[str, str], _GrantRows] = {}
-    for row in _select(store, _SITE_FACTS, site_binding):
+    for row in select(store, _SITE_FACTS, site_binding):
         s_iri = row["site"].value
         site_facts = sites.setdefault(s_iri, SiteFacts(s_iri))
-        kind, item = _value(row, "kind"), _value(row, "item")
+        kind, item = cell(row, "kind"), cell(row, "item")
         if kind == "capability" and item:
             site_facts.capabilities.add(item)
         elif kind == "illustrative":
@@ -405,30 +400,26 @@ def fetch_facts(store: Store, product: str | None = None, site: str | None = Non
 
     available: set[str] = set()
     donor_sourced: set[str] = set()
-    for row in _select(store, _MATERIALS, product_binding):
+    for row in select(store, _MATERIALS, product_binding):
         material = row["material"].value
-        if _value(row, "donor") == "true":
+        if is_donor_sourced(row):
             donor_sourced.add(material)
             available.add(material)
-        elif _value(row, "supplier") is not None and qualifies(
-            _value(row, "grade"),
-            starting=_value(row, "starting") == "true",
-            consumable=_value(row, "consumable") == "true",
-        ):
+        elif supplied_at_grade(row):
             available.add(material)
 
     names: dict[str, str] = {}
     codes: dict[str, str] = {}
     broader: dict[str, set[str]] = defaultdict(set)
-    for row in _select(store, _VOCABULARY):
+    for row in select(store, _VOCABULARY):
         item = row["item"].value
-        label = _value(row, "label")
+        label = cell(row, "label")
         if label and (item not in names or label < names[item]):
             names[item] = label
-        notation = _value(row, "notation")
-        if notation is not None and _value(row, "operation") == "true":
+        notation = cell(row, "notation")
+        if notation is not None and cell(row, "operation") == "true":
             codes[item] = min(notation, codes.get(item, notation))
-        if (parent := _value(row, "broader")) is not None:
+        if (parent := cell(row, "broader")) is not None:
             broader[item].add(parent)
     labels = {item: _display_name(names.get(item), codes.get(item)) for item in names | codes}
     return Facts(products, sites, available, donor_sourced, dict(broader), labels)
@@ -441,6 +432,21 @@ def qualifies(grade: str | None, *, starting: bool, consumable: bool) -> bool:
     if grade == GMP_GRADE:
         return True
     return starting and grade == PRINCIPLES_OF_GMP_GRADE
+
+
+def is_donor_sourced(row: Mapping[str, Term]) -> bool:
+    """A MATERIAL_SUPPLY row of a human starting material: procured from the patient or donor,
+    so nobody supplies it and none is missing."""
+    return cell(row, "donor") == "true"
+
+
+def supplied_at_grade(row: Mapping[str, Term]) -> bool:
+    """A MATERIAL_SUPPLY row naming a supplier whose grade counts for the material."""
+    return cell(row, "supplier") is not None and qualifies(
+        cell(row, "grade"),
+        starting=cell(row, "starting") == "true",
+        consumable=cell(row, "consumable") == "true",
+    )
 
 
 def _display_name(label: str | None, code: str | None) -> str:

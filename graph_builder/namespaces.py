@@ -69,6 +69,17 @@ def sparql_prologue() -> str:
     return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
 
 
+def compact_iri(iri: str) -> str:
+    """`atmp:GMPGrade`, `id:product/EMEA-H-C-004090`: an IRI in prefix form, for reading (the IRI
+    itself when no prefix fits)."""
+    if iri.startswith(ID):
+        return "id:" + iri[len(ID) :]
+    for prefix, namespace in PREFIXES.items():
+        if iri.startswith(namespace) and iri != namespace:
+            return f"{prefix}:{iri[len(namespace) :]}"
+    return iri
+
+
 def atmp(local: str) -> NamedNode:
     return NamedNode(ATMP + local)
 

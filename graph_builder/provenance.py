@@ -20,14 +20,16 @@ and one void:propertyPartition per property (void:property, void:triples), all u
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+import typing
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Final
+from typing import Final, TypeAlias
 
-from pyoxigraph import Literal, NamedNode, Triple
+from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
 from graph_builder import iris
 from graph_builder.literals import datetime_literal, integer_literal
@@ -46,7 +48,8 @@ from graph_builder.namespaces import (
     prov,
     void,
 )
-from graph_builder.store.base import SelectResult, Store
+from graph_builder.sparql import select
+from graph_builder.store.base import Store, Term
 
 META: Final = META_GRAPH
 SPDX: Final = "http://spdx.org/rdf/terms#"
@@ -187,14 +190,8 @@ def record(store: Store, runs: Sequence[SourceRun]) -> int:
     return store.count(META)
 
 
-def _select(store: Store, query: str) -> SelectResult:
-    result = store.query(query)
-    assert isinstance(result, SelectResult)
-    return result
-
-
-def _partition_iri(graph_id: str, kind: str, term: str) -> NamedNode:
-    digest = hashlib.sha1(term.encode("utf-8")).hexdigest()[:12]
+def _partition_iri(graph_id: str, kind: str, term: Term) -> NamedNode:
+    digest = hashlib.sha1(term.value.encode("utf-8")).hexdigest()[:12]
     return iris.mint("source", f"void/{graph_id}/{kind}-{digest}")
 
 
@@ -210,7 +207,7 @@ def void_triples(store: Store) -> list[Triple]:
             continue
         graph_id = graph[len(GRAPH) :]
         g = NamedNode(graph)
-        stats = _select(
+        stats = select(
             store,
             f"""SELECT (COUNT(*) AS ?triples) (COUNT(DISTINCT ?s) AS ?subjects)
                   (COUNT(DISTINCT ?o) AS ?objects) (COUNT(DISTINCT ?p) AS ?properties)
@@ -224,27 +221,54 @@ def void_triples(store: Store) -> list[Triple]:
             Triple(g, void("distinctObjects"), integer_literal(int(stats["objects"].value))),
             Triple(g, void("properties"), integer_literal(int(stats["properties"].value))),
         ]
-        classes = _select(
+        classes = select(
             store,
             f"""SELECT ?class (COUNT(DISTINCT ?s) AS ?n)
                 WHERE {{ GRAPH {g} {{ ?s a ?class }} FILTER(isIRI(?class)) }} GROUP BY ?class""",
         )
         out.append(Triple(g, void("classes"), integer_literal(len(classes))))
-        for row in classes:
-            part = _partition_iri(graph_id, "class", row["class"].value)
-            out += [
-                Triple(g, void("classPartition"), part),
-                Triple(part, void("class"), row["class"]),
-                Triple(part, void("entities"), integer_literal(int(row["n"].value))),
-            ]
-        for row in _select(
+        out += partition_triples(
+            g,
+            "class",
+            [(row["class"], int(row["n"].value)) for row in classes],
+            partial(_partition_iri, graph_id),
+        )
+        properties = select(
             store,
             f"SELECT ?p (COUNT(*) AS ?n) WHERE {{ GRAPH {g} {{ ?s ?p ?o }} }} GROUP BY ?p",
-        ):
-            part = _partition_iri(graph_id, "property", row["p"].value)
-            out += [
-                Triple(g, void("propertyPartition"), part),
-                Triple(part, void("property"), row["p"]),
-                Triple(part, void("triples"), integer_literal(int(row["n"].value))),
-            ]
+        )
+        out += partition_triples(
+            g,
+            "property",
+            [(row["p"], int(row["n"].value)) for row in properties],
+            partial(_partition_iri, graph_id),
+        )
+    return out
+
+
+PartitionKind: TypeAlias = typing.Literal["class", "property"]
+# kind -> (the dataset's link to a partition, what the partition counts)
+_PARTITIONS: Final = {
+    "class": ("classPartition", "entities"),
+    "property": ("propertyPartition", "triples"),
+}
+
+
+def partition_triples(
+    dataset: NamedNode,
+    kind: PartitionKind,
+    counts: Iterable[tuple[Term, int]],
+    node: Callable[[PartitionKind, Term], NamedNode | BlankNode],
+) -> list[Triple]:
+    """The VoID class partitions (void:class, void:entities) or property partitions
+    (void:property, void:triples) of a dataset, one per (term, count); `node` names each."""
+    link, measure = _PARTITIONS[kind]
+    out: list[Triple] = []
+    for term, n in counts:
+        part = node(kind, term)
+        out += [
+            Triple(dataset, void(link), part),
+            Triple(part, void(kind), term),
+            Triple(part, void(measure), integer_literal(n)),
+        ]
     return out

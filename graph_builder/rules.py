@@ -21,7 +21,8 @@ from graph_builder.namespaces import (
     ONTOLOGY_GRAPH,
     sparql_prologue,
 )
-from graph_builder.store.base import SelectResult, Store
+from graph_builder.sparql import select
+from graph_builder.store.base import Store
 
 ONTOLOGY: Final = ONTOLOGY_GRAPH
 META: Final = META_GRAPH
@@ -80,6 +81,19 @@ WHERE {{
     )
 
 
+def _defined_class_rule(name: str, description: str, var: str, cls: str, where: str) -> Rule:
+    """`?var a atmp:<cls>` wherever `where` holds and the class is not already stated."""
+    return Rule(
+        name,
+        description,
+        f"""INSERT {{ GRAPH <{INFERRED}> {{ ?{var} a atmp:{cls} }} }}
+WHERE {{
+  {where}
+  FILTER NOT EXISTS {{ ?{var} a atmp:{cls} }}
+}}""",
+    )
+
+
 RULES: Final = (
     Rule(
         "class-from-classification",
@@ -103,23 +117,19 @@ WHERE {{
   FILTER NOT EXISTS {{ ?p a ?class }}
 }}""",
     ),
-    Rule(
+    _defined_class_rule(
         "atmp-from-classification",
         "A product with any classification assertion is an ATMP.",
-        f"""INSERT {{ GRAPH <{INFERRED}> {{ ?p a atmp:ATMP }} }}
-WHERE {{
-  ?p atmp:hasClassification/atmp:assertsClass ?class .
-  FILTER NOT EXISTS {{ ?p a atmp:ATMP }}
-}}""",
+        "p",
+        "ATMP",
+        "?p atmp:hasClassification/atmp:assertsClass ?class .",
     ),
-    Rule(
+    _defined_class_rule(
         "cart-product",
         "atmp:CARTProduct is defined as a medicinal product with isCART true.",
-        f"""INSERT {{ GRAPH <{INFERRED}> {{ ?p a atmp:CARTProduct }} }}
-WHERE {{
-  ?p a atmp:MedicinalProduct ; atmp:isCART true .
-  FILTER NOT EXISTS {{ ?p a atmp:CARTProduct }}
-}}""",
+        "p",
+        "CARTProduct",
+        "?p a atmp:MedicinalProduct ; atmp:isCART true .",
     ),
     Rule(
         "subclass-closure",
@@ -140,23 +150,19 @@ WHERE {{
   FILTER (isIRI(?class) && STRSTARTS(STR(?super), "{ATMP}") && ?class != ?super)
 }}""",
     ),
-    Rule(
+    _defined_class_rule(
         "withdrawn-product",
         "atmp:WithdrawnProduct is defined as a product with a withdrawn marketing authorisation.",
-        f"""INSERT {{ GRAPH <{INFERRED}> {{ ?p a atmp:WithdrawnProduct }} }}
-WHERE {{
-  ?p a atmp:MedicinalProduct ; atmp:hasMarketingAuthorisation/atmp:status atmp:Withdrawn .
-  FILTER NOT EXISTS {{ ?p a atmp:WithdrawnProduct }}
-}}""",
+        "p",
+        "WithdrawnProduct",
+        "?p a atmp:MedicinalProduct ; atmp:hasMarketingAuthorisation/atmp:status atmp:Withdrawn .",
     ),
-    Rule(
+    _defined_class_rule(
         "cat-recommendation",
         "atmp:CATClassificationRecommendation is defined as an assertion whose source is the CAT.",
-        f"""INSERT {{ GRAPH <{INFERRED}> {{ ?c a atmp:CATClassificationRecommendation }} }}
-WHERE {{
-  ?c a atmp:ClassificationAssertion ; atmp:classificationSource atmp:CATRecommendation .
-  FILTER NOT EXISTS {{ ?c a atmp:CATClassificationRecommendation }}
-}}""",
+        "c",
+        "CATClassificationRecommendation",
+        "?c a atmp:ClassificationAssertion ; atmp:classificationSource atmp:CATRecommendation .",
     ),
     Rule(
         "atmp-trial",
@@ -218,15 +224,13 @@ WHERE {{
         "An organisation without a stated type whose name carries a company legal form (GmbH, "
         "Ltd, B.V., S.p.A., ...) or says pharma/therapeutics is Industry.",
     ),
-    Rule(
+    _defined_class_rule(
         "academic-sponsored-trial",
         "atmp:AcademicSponsoredTrial is defined as a trial with an academic or hospital sponsor.",
-        f"""INSERT {{ GRAPH <{INFERRED}> {{ ?t a atmp:AcademicSponsoredTrial }} }}
-WHERE {{
-  ?t a atmp:ClinicalTrial ; atmp:hasSponsor/atmp:orgType ?type .
-  VALUES ?type {{ atmp:Academic atmp:Hospital }}
-  FILTER NOT EXISTS {{ ?t a atmp:AcademicSponsoredTrial }}
-}}""",
+        "t",
+        "AcademicSponsoredTrial",
+        "?t a atmp:ClinicalTrial ; atmp:hasSponsor/atmp:orgType ?type .\n"
+        "  VALUES ?type { atmp:Academic atmp:Hospital }",
     ),
     Rule(
         "results-due-date",
@@ -263,7 +267,7 @@ def materialise(store: Store) -> dict[str, int]:
         before = store.count(INFERRED)
         update = rule.update
         if rule.values_query is not None:
-            values = _values(store, prologue + rule.values_query)
+            values = _values(store, rule.values_query)
             if values is None:
                 counts[rule.name] = 0
                 continue
@@ -275,8 +279,7 @@ def materialise(store: Store) -> dict[str, int]:
 
 def _values(store: Store, query: str) -> str | None:
     """The rows of `query` as a VALUES block; None when there are none (nothing to infer)."""
-    result = store.query(query)
-    assert isinstance(result, SelectResult)
+    result = select(store, query)
     if not result.rows:
         return None
     head = " ".join(f"?{v}" for v in result.variables)

@@ -21,9 +21,9 @@ from pyoxigraph import NamedNode, Triple
 
 from graph_builder.errors import NotFound, QueryTimeout, ValidationFailed
 from graph_builder.namespaces import INFERRED_OWL, RDF_TYPE, atmp
-from graph_builder.store.base import Bindings, QueryResult
 from ontology.model import load_ontology_triples
 from ontology.reasoning import DEFAULT_TIMEOUT, ReasoningResult, reason_ontology, reason_over
+from ontology.shacl import QueryableStore
 
 DEFAULT_MAX_INDIVIDUALS: Final = 1000
 # Provenance nodes say where a row came from; classifying them tells nothing and costs time.
@@ -31,20 +31,10 @@ _SKIPPED_TYPES: Final = frozenset({atmp("SourceRecord")})
 _GRAPH_TRIPLES: Final = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
 
 
-class ReasoningStore(Protocol):
+class ReasoningStore(QueryableStore, Protocol):
     """The Store methods reasoning needs; every graph_builder.store.Store satisfies it."""
 
     def graphs(self) -> list[str]: ...
-
-    def query(
-        self,
-        query: str,
-        bindings: Bindings | None = None,
-        *,
-        timeout: float | None = None,
-        default_graphs: list[str] | None = None,
-        named_graphs: list[str] | None = None,
-    ) -> QueryResult: ...
 
     def replace_graph(self, graph: str, triples: Iterable[Triple]) -> int: ...
 

@@ -7,6 +7,7 @@ docs    the ontology's HTML documentation and RDF/XML release (ontology/docs.py)
 
 from __future__ import annotations
 
+from contextlib import closing
 from pathlib import Path
 from typing import Annotated
 
@@ -56,11 +57,8 @@ def reason_command(
     """Check the ontology and a module of a graph's individuals with HermiT; write what it
     infers (class subsumptions, most specific types) to the inferred-owl graph."""
     target = graph_of(graph)
-    st = open_selected_store(store, endpoint)
-    try:
+    with closing(open_selected_store(store, endpoint)) as st:
         report = reason_over_store(st, target, max_individuals=max_individuals, timeout=timeout)
-    finally:
-        st.close()
     module = report.module
     typer.echo(
         f"ontology: consistent, {len(report.ontology.inferred)} inferred axioms "

@@ -15,18 +15,15 @@ import csv
 import json
 import sys
 from collections.abc import Mapping, Sequence
+from contextlib import closing
 from typing import Annotated, Final
 
 import typer
-from pyoxigraph import NamedNode
-from rich.console import Console
-from rich.table import Table
 
 from api.cli.app import EndpointOption, StoreOption, app, one_line_errors, store_options
+from api.cli.output import Value, print_table
 from graph_builder.analytics import ANALYSES, Cell, run_analysis
 from graph_builder.errors import ParameterError
-from graph_builder.namespaces import ID, PREFIXES
-from graph_builder.store.base import Term
 from graph_builder.store.formats import write_result
 from queries.catalogue import NamedQuery, get_query, load_catalogue
 
@@ -59,32 +56,8 @@ def _check_format(fmt: str) -> None:
         raise ParameterError(f"--format {fmt!r}: use one of {', '.join(FORMATS)}")
 
 
-def compact(iri: str) -> str:
-    """`atmp:GMPGrade`, `id:product/EMEA-H-C-004090`: shorter IRIs for a terminal table."""
-    if iri.startswith(ID):
-        return "id:" + iri[len(ID) :]
-    for prefix, namespace in PREFIXES.items():
-        if iri.startswith(namespace) and iri != namespace:
-            return f"{prefix}:{iri[len(namespace) :]}"
-    return iri
-
-
-def _cell(term: Term | Cell) -> str:
-    if term is None:
-        return ""
-    if isinstance(term, (str, int, float, bool)):
-        text = str(term).lower() if isinstance(term, bool) else str(term)
-        return compact(text) if text.startswith(("http://", "https://")) else text
-    if isinstance(term, NamedNode):
-        return compact(term.value)
-    return term.value
-
-
-def _print_table(columns: Sequence[str], rows: Sequence[Mapping[str, Term | Cell]]) -> None:
-    table = Table(*columns, show_lines=False)
-    for row in rows:
-        table.add_row(*(_cell(row.get(c)) for c in columns))
-    Console(width=max(200, Console().width)).print(table)
+def _print_table(columns: Sequence[str], rows: Sequence[Mapping[str, Value]]) -> None:
+    print_table(columns, ([row.get(c) for c in columns] for row in rows), terse=True)
 
 
 def _catalogue_rows(queries: Sequence[NamedQuery]) -> list[dict[str, Cell]]:
@@ -136,11 +109,8 @@ def query_command(
         raise ParameterError("give a query id, or --list to see them")
     named = get_query(query_id)
     params = parse_params(param)
-    st = store_options(store, endpoint)
-    try:
+    with closing(store_options(store, endpoint)) as st:
         result = named.run(st, params, limit=limit, offset=offset)
-    finally:
-        st.close()
     if fmt == "table":
         _print_table(result.variables, result.rows)
         return
@@ -171,9 +141,6 @@ def analyze_command(
     if name is None:
         raise ParameterError("give an analysis name, or --list to see them")
     params = parse_params(param)
-    st = store_options(store, endpoint)
-    try:
+    with closing(store_options(store, endpoint)) as st:
         table = run_analysis(st, name, params)
-    finally:
-        st.close()
     _write_cells(table.columns, table.rows, fmt)

@@ -50,6 +50,7 @@ _ENTITY_RESPONSES: dict[int | str, dict[str, Any]] = {
 @router.get(
     "/context.jsonld",
     summary="The JSON-LD context of the entity documents",
+    operation_id="get_jsonld_context",
     response_class=JSONResponse,
     responses={200: {"content": {"application/ld+json": {}}, "description": "The context."}},
 )
@@ -64,6 +65,7 @@ async def context_document() -> JSONResponse:
 @router.get(
     "/id/{path:path}",
     summary="Dereference an instance IRI",
+    operation_id="get_entity",
     responses=_ENTITY_RESPONSES,
 )
 async def entity(
@@ -93,7 +95,13 @@ async def entity(
     )
 
 
-router.add_api_route("/id/{path:path}", entity, methods=["HEAD"], include_in_schema=False)
+router.add_api_route(
+    "/id/{path:path}",
+    entity,
+    methods=["HEAD"],
+    operation_id="head_entity",
+    include_in_schema=False,
+)
 
 
 def _raw_path(request: Request, decoded: str) -> str:

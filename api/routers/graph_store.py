@@ -18,7 +18,9 @@ import email.policy
 import io
 import tempfile
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path as FsPath
 from typing import Annotated, Any, BinaryIO, Final, cast
 
@@ -66,6 +68,12 @@ _UPLOAD_BODY: Final = {
         **{f.media_type: {"schema": {"type": "string"}} for f in _UPLOAD_FORMATS},
         "multipart/form-data": {"schema": {"type": "object"}},
     }
+}
+# What every writing route declares; PUT and POST also take an RDF body.
+_WRITE_ROUTE: Final[dict[str, Any]] = {"status_code": 204, "responses": _WRITE_RESPONSES}
+_UPLOAD_ROUTE: Final[dict[str, Any]] = {
+    **_WRITE_ROUTE,
+    "openapi_extra": {"requestBody": _UPLOAD_BODY},
 }
 
 
@@ -123,22 +131,6 @@ DefaultParam = Annotated[
 ]
 
 
-@router.get(PATH, summary="Read a graph (indirect)", responses=_READ_RESPONSES)
-async def read_indirect(
-    request: Request, ctx: ContextDep, graph: GraphParam = None, default: DefaultParam = None
-) -> Response:
-    return await _read(request, ctx, "")
-
-
-@router.get(PATH + "/{path:path}", summary="Read a graph (direct)", responses=_READ_RESPONSES)
-async def read_direct(request: Request, ctx: ContextDep, path: str) -> Response:
-    return await _read(request, ctx, path)
-
-
-router.add_api_route(PATH, read_indirect, methods=["HEAD"], include_in_schema=False)
-router.add_api_route(PATH + "/{path:path}", read_direct, methods=["HEAD"], include_in_schema=False)
-
-
 async def _read(request: Request, ctx: ApiContext, path: str) -> Response:
     target = _target(request, ctx, path)
     assert target is not None
@@ -183,73 +175,6 @@ def _default_graph(store: Store) -> list[ox.Triple]:
 
 
 # --- writes -----------------------------------------------------------------------------------
-
-
-@router.put(
-    PATH,
-    summary="Replace a graph (indirect)",
-    status_code=204,
-    responses=_WRITE_RESPONSES,
-    openapi_extra={"requestBody": _UPLOAD_BODY},
-)
-async def put_indirect(
-    request: Request, ctx: ContextDep, graph: GraphParam = None, default: DefaultParam = None
-) -> Response:
-    return await _write(request, ctx, "", replace=True)
-
-
-@router.put(
-    PATH + "/{path:path}",
-    summary="Replace a graph (direct)",
-    status_code=204,
-    responses=_WRITE_RESPONSES,
-    openapi_extra={"requestBody": _UPLOAD_BODY},
-)
-async def put_direct(request: Request, ctx: ContextDep, path: str) -> Response:
-    return await _write(request, ctx, path, replace=True)
-
-
-@router.post(
-    PATH,
-    summary="Add to a graph, or create a new graph (indirect)",
-    status_code=204,
-    responses=_WRITE_RESPONSES,
-    openapi_extra={"requestBody": _UPLOAD_BODY},
-)
-async def post_indirect(
-    request: Request, ctx: ContextDep, graph: GraphParam = None, default: DefaultParam = None
-) -> Response:
-    return await _write(request, ctx, "", replace=False)
-
-
-@router.post(
-    PATH + "/{path:path}",
-    summary="Add to a graph (direct)",
-    status_code=204,
-    responses=_WRITE_RESPONSES,
-    openapi_extra={"requestBody": _UPLOAD_BODY},
-)
-async def post_direct(request: Request, ctx: ContextDep, path: str) -> Response:
-    return await _write(request, ctx, path, replace=False)
-
-
-@router.delete(
-    PATH, summary="Delete a graph (indirect)", status_code=204, responses=_WRITE_RESPONSES
-)
-async def delete_indirect(
-    request: Request, ctx: ContextDep, graph: GraphParam = None, default: DefaultParam = None
-) -> Response:
-    return await _delete(request, ctx, "")
-
-
-@router.delete(
-    PATH + "/{path:path}",
-    summary="Delete a graph (direct)",
-    status_code=204,
-    responses=_WRITE_RESPONSES,
-)
-async def delete_direct(request: Request, ctx: ContextDep, path: str) -> Response:
-    return await _delete(request, ctx, path)
 
 
 async def _write(request: Request, ctx: ApiContext, path: str, *, replace: bool) -> Response:
@@ -345,3 +270,88 @@ def _multipart(content_type: str, body: bytes) -> list[tuple[str, bytes]]:
             part_type = guessed.media_type if guessed else ""
         parts.append((part_type, payload))
     return parts
+
+
+# --- routes -----------------------------------------------------------------------------------
+
+Action = Callable[[Request, ApiContext, str], Awaitable[Response]]
+
+
+def _indirect(action: Action) -> Callable[..., Awaitable[Response]]:
+    """The route on /graph itself: the graph is named by ?graph=<IRI> or ?default."""
+
+    async def endpoint(
+        request: Request, ctx: ContextDep, graph: GraphParam = None, default: DefaultParam = None
+    ) -> Response:
+        return await action(request, ctx, "")
+
+    return endpoint
+
+
+def _direct(action: Action) -> Callable[..., Awaitable[Response]]:
+    """The route on /graph/<path>: the graph is <https://w3id.org/atmp-kg/graph/<path>>."""
+
+    async def endpoint(request: Request, ctx: ContextDep, path: str) -> Response:
+        return await action(request, ctx, path)
+
+    return endpoint
+
+
+# method, operation id, summaries (indirect, direct), what it does, route options
+_ROUTES: Final[tuple[tuple[str, str, tuple[str, str], Action, dict[str, Any]], ...]] = (
+    (
+        "GET",
+        "read_graph",
+        ("Read a graph (indirect)", "Read a graph (direct)"),
+        _read,
+        {"responses": _READ_RESPONSES},
+    ),
+    (
+        "PUT",
+        "replace_graph",
+        ("Replace a graph (indirect)", "Replace a graph (direct)"),
+        partial(_write, replace=True),
+        _UPLOAD_ROUTE,
+    ),
+    (
+        "POST",
+        "add_to_graph",
+        ("Add to a graph, or create a new graph (indirect)", "Add to a graph (direct)"),
+        partial(_write, replace=False),
+        _UPLOAD_ROUTE,
+    ),
+    (
+        "DELETE",
+        "delete_graph",
+        ("Delete a graph (indirect)", "Delete a graph (direct)"),
+        _delete,
+        _WRITE_ROUTE,
+    ),
+)
+for _method, _name, (_on_store, _on_graph), _action, _options in _ROUTES:
+    router.add_api_route(
+        PATH,
+        _indirect(_action),
+        methods=[_method],
+        name=f"{_name}_indirect",
+        operation_id=f"{_name}_indirect",
+        summary=_on_store,
+        **_options,
+    )
+    router.add_api_route(
+        PATH + "/{path:path}",
+        _direct(_action),
+        methods=[_method],
+        name=f"{_name}_direct",
+        operation_id=f"{_name}_direct",
+        summary=_on_graph,
+        **_options,
+    )
+# HEAD answers like GET without the body; it is not a separate operation in the OpenAPI document.
+for _path, _endpoint, _id in (
+    (PATH, _indirect(_read), "head_graph_indirect"),
+    (PATH + "/{path:path}", _direct(_read), "head_graph_direct"),
+):
+    router.add_api_route(
+        _path, _endpoint, methods=["HEAD"], name=_id, operation_id=_id, include_in_schema=False
+    )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Final, Literal, TypeVar
 
@@ -53,7 +54,7 @@ from api.routers.hub_models import (
     TrialOut,
 )
 from api.routers.hub_neighbourhood import neighbourhood
-from api.routers.paging import Page, page_dependency, set_link_header
+from api.routers.paging import Page, PageLinks, page_dependency, set_link_header
 from graph_builder import analytics, iris, manufacturability
 from graph_builder.errors import NotFound, ParameterError
 from graph_builder.literals import boolean_literal
@@ -154,20 +155,55 @@ def country_iri(code: str) -> NamedNode:
 # --- listing -------------------------------------------------------------------------------
 
 
-def listing(
-    model: type[Listing[Item]],
-    request: Request,
-    response: Response,
-    page: Page,
-    matches: Sequence[Match],
-    build: Callable[[Sequence[Match]], list[Item]],
-) -> Listing[Item]:
-    window = matches[page.offset : page.offset + page.limit]
-    links = page.links(request, has_next=page.offset + page.limit < len(matches))
-    set_link_header(response, links)
-    return model(
-        items=build(window), total=len(matches), limit=page.limit, offset=page.offset, links=links
-    )
+@dataclass(frozen=True)
+class Lister:
+    """What every hub list uses: the request (for the page links), the response (for the Link
+    header), the store and the page asked for."""
+
+    request: Request
+    response: Response
+    store: Store
+    page: Page
+
+    def window(self, matches: Sequence[Match]) -> tuple[Sequence[Match], PageLinks]:
+        """This page of `matches`, and its links (also sent as the Link header)."""
+        page = self.page
+        links = page.links(self.request, has_next=page.offset + page.limit < len(matches))
+        set_link_header(self.response, links)
+        return matches[page.offset : page.offset + page.limit], links
+
+    def of(
+        self,
+        model: type[Listing[Item]],
+        matches: Sequence[Match],
+        build: Callable[[Sequence[Match]], list[Item]],
+    ) -> Listing[Item]:
+        window, links = self.window(matches)
+        return model(
+            items=build(window),
+            total=len(matches),
+            limit=self.page.limit,
+            offset=self.page.offset,
+            links=links,
+        )
+
+    def of_nodes(
+        self,
+        model: type[Listing[Item]],
+        filters: Filters,
+        build: Callable[[Store, Sequence[NamedNode]], list[Item]],
+        keep: Callable[[str], bool] | None = None,
+    ) -> Listing[Item]:
+        """One page of the nodes the filters match, as items."""
+        nodes = filters.matches(self.store, keep)
+        return self.of(model, nodes, lambda window: build(self.store, window))
+
+
+def lister(request: Request, response: Response, store: StoreDep, page: PageDep) -> Lister:
+    return Lister(request, response, store, page)
+
+
+ListerDep = Annotated[Lister, Depends(lister)]
 
 
 # --- products ------------------------------------------------------------------------------
@@ -175,10 +211,7 @@ def listing(
 
 @router.get("/products", response_model=Listing[ProductOut], summary="Medicinal products")
 def list_products(
-    request: Request,
-    response: Response,
-    store: StoreDep,
-    page: PageDep,
+    lists: ListerDep,
     type: Annotated[ProductType | None, Query(description="ATMP class.")] = None,
     has_process: Annotated[
         bool | None, Query(description="Only products with (or without) a process on record.")
@@ -192,14 +225,7 @@ def list_products(
         exists = "EXISTS" if has_process else "NOT EXISTS"
         filters.add(f"FILTER({exists} {{ ?s atmp:hasProcess ?process }})")
     filters.illustrative(illustrative)
-    return listing(
-        Listing[ProductOut],
-        request,
-        response,
-        page,
-        filters.matches(store),
-        lambda nodes: products_out(store, nodes),
-    )
+    return lists.of_nodes(Listing[ProductOut], filters, products_out)
 
 
 @router.get("/products/{key}", response_model=ProductDetail, summary="One product")
@@ -215,17 +241,14 @@ def get_product(key: KeyPath, store: StoreDep) -> ProductDetail:
 )
 def product_facilities(
     key: KeyPath,
-    request: Request,
-    response: Response,
-    store: StoreDep,
-    page: PageDep,
+    lists: ListerDep,
     country: CountryQuery = None,
     can_make: Annotated[bool | None, Query(description="Only those that can (or cannot).")] = None,
     on: OnQuery = None,
 ) -> Listing[AssessmentOut]:
     iri = instance("product", key)
-    answers = manufacturability.assess(store, on=on, product=iri.value)
-    return assessments_listing(request, response, store, page, answers, country, can_make)
+    answers = manufacturability.assess(lists.store, on=on, product=iri.value)
+    return assessments_listing(lists, answers, country, can_make)
 
 
 # --- facilities ----------------------------------------------------------------------------
@@ -233,10 +256,7 @@ def product_facilities(
 
 @router.get("/facilities", response_model=Listing[FacilityOut], summary="GMP facilities")
 def list_facilities(
-    request: Request,
-    response: Response,
-    store: StoreDep,
-    page: PageDep,
+    lists: ListerDep,
     country: CountryQuery = None,
     capability: Annotated[
         list[str] | None,
@@ -279,18 +299,11 @@ def list_facilities(
         product = instance("product", can_make)
         able = {
             x.facility.iri
-            for x in manufacturability.assess(store, on=on, product=product.value)
+            for x in manufacturability.assess(lists.store, on=on, product=product.value)
             if x.can_make
         }
         keep = able.__contains__
-    return listing(
-        Listing[FacilityOut],
-        request,
-        response,
-        page,
-        filters.matches(store, keep),
-        lambda nodes: facilities_out(store, nodes),
-    )
+    return lists.of_nodes(Listing[FacilityOut], filters, facilities_out, keep)
 
 
 @router.get("/facilities/{key}", response_model=FacilityOut, summary="One GMP facility")
@@ -311,23 +324,17 @@ def one_site(store: Store, key: str) -> NamedNode:
 )
 def facility_products(
     key: KeyPath,
-    request: Request,
-    response: Response,
-    store: StoreDep,
-    page: PageDep,
+    lists: ListerDep,
     can_make: Annotated[bool | None, Query(description="Only those it can (or cannot).")] = None,
     on: OnQuery = None,
 ) -> Listing[AssessmentOut]:
-    iri = one_site(store, key)
-    answers = manufacturability.assess(store, on=on, site=iri.value)
-    return assessments_listing(request, response, store, page, answers, None, can_make)
+    iri = one_site(lists.store, key)
+    answers = manufacturability.assess(lists.store, on=on, site=iri.value)
+    return assessments_listing(lists, answers, None, can_make)
 
 
 def assessments_listing(
-    request: Request,
-    response: Response,
-    store: Store,
-    page: Page,
+    lists: Lister,
     answers: Sequence[manufacturability.Assessment],
     country: str | None,
     can_make: bool | None,
@@ -338,15 +345,15 @@ def assessments_listing(
     if country is not None:
         filters = Filters("?s a atmp:ManufacturingSite ; atmp:country ?country .")
         filters.bindings["country"] = country_iri(country)
-        in_country = {n.value for n in filters.matches(store)}
+        in_country = {n.value for n in filters.matches(lists.store)}
         answers = [x for x in answers if x.facility.iri in in_country]
 
     def build(window: Sequence[manufacturability.Assessment]) -> list[AssessmentOut]:
         sites = {x.facility.iri: NamedNode(x.facility.iri) for x in window}
-        facilities = {f.iri: f for f in facilities_out(store, list(sites.values()))}
+        facilities = {f.iri: f for f in facilities_out(lists.store, list(sites.values()))}
         return [assessment_out(x, facilities[x.facility.iri]) for x in window]
 
-    return listing(Listing[AssessmentOut], request, response, page, answers, build)
+    return lists.of(Listing[AssessmentOut], answers, build)
 
 
 # --- trials --------------------------------------------------------------------------------
@@ -354,10 +361,7 @@ def assessments_listing(
 
 @router.get("/trials", response_model=Listing[TrialOut], summary="Clinical trials")
 def list_trials(
-    request: Request,
-    response: Response,
-    store: StoreDep,
-    page: PageDep,
+    lists: ListerDep,
     product: Annotated[str | None, key_query("Product key: trials testing it.")] = None,
     country: CountryQuery = None,
     phase: TrialPhase | None = None,
@@ -377,14 +381,7 @@ def list_trials(
     if sponsor is not None:
         filters.add("?s atmp:hasSponsor ?sponsor .", sponsor=instance("org", sponsor))
     filters.illustrative(illustrative)
-    return listing(
-        Listing[TrialOut],
-        request,
-        response,
-        page,
-        filters.matches(store),
-        lambda nodes: trials_out(store, nodes),
-    )
+    return lists.of_nodes(Listing[TrialOut], filters, trials_out)
 
 
 # --- materials and suppliers ----------------------------------------------------------------
@@ -392,10 +389,7 @@ def list_trials(
 
 @router.get("/materials", response_model=Listing[MaterialOut], summary="Materials")
 def list_materials(
-    request: Request,
-    response: Response,
-    store: StoreDep,
-    page: PageDep,
+    lists: ListerDep,
     origin: MaterialOrigin | None = None,
     grade: Annotated[
         MaterialGrade | None, Query(description="Offered by some supplier at this grade.")
@@ -414,24 +408,14 @@ def list_materials(
             supplier=instance("org", supplier),
         )
     filters.illustrative(illustrative)
-    return listing(
-        Listing[MaterialOut],
-        request,
-        response,
-        page,
-        filters.matches(store),
-        lambda nodes: materials_out(store, nodes),
-    )
+    return lists.of_nodes(Listing[MaterialOut], filters, materials_out)
 
 
 @router.get(
     "/suppliers", response_model=Listing[SupplierOut], summary="Organisations supplying materials"
 )
 def list_suppliers(
-    request: Request,
-    response: Response,
-    store: StoreDep,
-    page: PageDep,
+    lists: ListerDep,
     country: CountryQuery = None,
     material: Annotated[str | None, key_query("Material key: its suppliers.")] = None,
     illustrative: IllustrativeQuery = None,
@@ -442,14 +426,7 @@ def list_suppliers(
     if material is not None:
         filters.add("?offer atmp:isProductOf ?material .", material=instance("material", material))
     filters.illustrative(illustrative)
-    return listing(
-        Listing[SupplierOut],
-        request,
-        response,
-        page,
-        filters.matches(store),
-        lambda nodes: suppliers_out(store, nodes),
-    )
+    return lists.of_nodes(Listing[SupplierOut], filters, suppliers_out)
 
 
 # --- Hospital Exemption ---------------------------------------------------------------------
@@ -461,10 +438,7 @@ def list_suppliers(
     summary="Hospital-Exemption authorisations",
 )
 def list_hospital_exemptions(
-    request: Request,
-    response: Response,
-    store: StoreDep,
-    page: PageDep,
+    lists: ListerDep,
     country: Annotated[
         str | None,
         Query(pattern=r"^[A-Za-z]{2}$", description="Member state (ISO 3166-1 alpha-2)."),
@@ -478,21 +452,14 @@ def list_hospital_exemptions(
     if product is not None:
         filters.add("?s atmp:appliesTo ?product .", product=instance("product", product))
     filters.illustrative(illustrative)
-    return listing(
-        Listing[HospitalExemptionOut],
-        request,
-        response,
-        page,
-        filters.matches(store),
-        lambda nodes: exemptions_out(store, nodes),
-    )
+    return lists.of_nodes(Listing[HospitalExemptionOut], filters, exemptions_out)
 
 
 # --- analytics ----------------------------------------------------------------------------------
 
 
 @router.get("/analytics", response_model=Listing[AnalysisOut], summary="The graph analyses")
-def list_analyses(request: Request, response: Response, page: PageDep) -> Listing[AnalysisOut]:
+def list_analyses(request: Request, lists: ListerDep) -> Listing[AnalysisOut]:
     analyses = [
         AnalysisOut(
             name=x.name,
@@ -502,7 +469,7 @@ def list_analyses(request: Request, response: Response, page: PageDep) -> Listin
         )
         for x in analytics.ANALYSES.values()
     ]
-    return listing(Listing[AnalysisOut], request, response, page, analyses, list)
+    return lists.of(Listing[AnalysisOut], analyses, list)
 
 
 @router.get(
@@ -514,29 +481,23 @@ def list_analyses(request: Request, response: Response, page: PageDep) -> Listin
     "(see /api/analytics), e.g. `/api/analytics/explanation_path?product=...&facility=...`.",
 )
 def run_analysis(
-    name: Annotated[str, Path(pattern=r"^[a-z_]{1,60}$")],
-    request: Request,
-    response: Response,
-    store: StoreDep,
-    page: PageDep,
+    name: Annotated[str, Path(pattern=r"^[a-z_]{1,60}$")], lists: ListerDep
 ) -> AnalyticsResult:
     analysis = analytics.ANALYSES.get(name)
     if analysis is None:
         raise NotFound(f"no analysis {name!r}; known: {', '.join(analytics.ANALYSES)}")
     # graph_builder.analytics checks the names and values (ParameterError -> 400).
-    params = {k: v for k, v in request.query_params.items() if k not in PAGE_AND_FORMAT}
-    table = analytics.run_analysis(store, name, params)
-    window = table.rows[page.offset : page.offset + page.limit]
-    links = page.links(request, has_next=page.offset + page.limit < len(table.rows))
-    set_link_header(response, links)
+    params = {k: v for k, v in lists.request.query_params.items() if k not in PAGE_AND_FORMAT}
+    table = analytics.run_analysis(lists.store, name, params)
+    window, links = lists.window(table.rows)
     return AnalyticsResult(
         name=analysis.name,
         summary=analysis.summary,
         columns=table.columns,
-        items=window,
+        items=list(window),
         total=len(table.rows),
-        limit=page.limit,
-        offset=page.offset,
+        limit=lists.page.limit,
+        offset=lists.page.offset,
         links=links,
     )
 
@@ -549,10 +510,7 @@ PAGE_AND_FORMAT: Final = frozenset({"limit", "offset", "format"})
 
 @router.get("/search", response_model=Listing[SearchHit], summary="Search labels and identifiers")
 def search(
-    request: Request,
-    response: Response,
-    store: StoreDep,
-    page: PageDep,
+    lists: ListerDep,
     q: Annotated[
         str,
         Query(
@@ -569,15 +527,8 @@ def search(
 ) -> Listing[SearchHit]:
     if type is not None and type not in iris.TYPES:
         raise ParameterError(f"type: {type!r} is not one of {', '.join(sorted(iris.TYPES))}")
-    found = hub_search.candidates(store, q, type)
-    return listing(
-        Listing[SearchHit],
-        request,
-        response,
-        page,
-        found,
-        lambda window: hub_search.hits(store, window),
-    )
+    found = hub_search.candidates(lists.store, q, type)
+    return lists.of(Listing[SearchHit], found, lambda window: hub_search.hits(lists.store, window))
 
 
 @router.get(

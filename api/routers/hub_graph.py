@@ -8,18 +8,17 @@ by pyoxigraph as escaped N-Triples — the same guarantee the bindings module re
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
 from pydantic import BaseModel
 from pyoxigraph import Literal, NamedNode
 
-from graph_builder.errors import StoreError
-from graph_builder.namespaces import ATMP, ID, RDF, RDFS, SKOS, sparql_prologue
-from graph_builder.store.base import SelectResult, Store, Term
+from graph_builder.namespaces import ATMP, ID, RDF, RDFS, SKOS
+from graph_builder.sparql import select
+from graph_builder.store.base import Store, Term
 
-PROLOGUE: Final = sparql_prologue()
 LABEL: Final = RDFS + "label"
 PREF_LABEL: Final = SKOS + "prefLabel"
 RDF_TYPE: Final = RDF + "type"
@@ -56,13 +55,6 @@ def type_of(iri: str) -> str | None:
 def page_of(iri: str) -> str | None:
     """The path under which this app serves the entity (`/id/<type>/<key>`), else None."""
     return "/id/" + iri[len(ID) :] if type_of(iri) else None
-
-
-def select(store: Store, query: str, bindings: Mapping[str, Term] | None = None) -> SelectResult:
-    result = store.query(PROLOGUE + query, bindings)
-    if not isinstance(result, SelectResult):
-        raise StoreError("a hub lookup expected SELECT results")
-    return result
 
 
 def values_of(var: str, nodes: Iterable[NamedNode]) -> str:

@@ -9,7 +9,7 @@ from typing import Any, Final
 
 from pyoxigraph import NamedNode
 
-from api.routers.hub_graph import Node, Ref, outgoing, select, to_ref, values_of
+from api.routers.hub_graph import Node, Ref, outgoing, to_ref, values_of
 from api.routers.hub_models import (
     AssessmentOut,
     AuthorisationOut,
@@ -28,6 +28,7 @@ from api.routers.hub_models import (
 from graph_builder import manufacturability
 from graph_builder.errors import NotFound
 from graph_builder.namespaces import ATMP, SKOS
+from graph_builder.sparql import select
 from graph_builder.store.base import Store
 
 

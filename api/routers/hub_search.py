@@ -15,11 +15,12 @@ from typing import Final
 
 from pyoxigraph import Literal, NamedNode
 
-from api.routers.hub_graph import key_of, outgoing, page_of, select, type_of
+from api.routers.hub_graph import key_of, outgoing, page_of, type_of
 from api.routers.hub_models import SearchHit
 from graph_builder import iris
 from graph_builder.errors import ParameterError
 from graph_builder.namespaces import ID, RDFS, SKOS
+from graph_builder.sparql import select
 from graph_builder.store.base import Store
 
 IDENTIFIER_PROPERTIES: Final = (

@@ -27,7 +27,7 @@ from api.negotiation import GRAPH_OFFERS, choose, rdf_response, serialize_result
 from graph_builder.errors import NotFound, StoreError
 from graph_builder.literals import integer_literal
 from graph_builder.namespaces import ATMP, DCT, ID, RDF, VOID, graph_iri
-from graph_builder.provenance import VOID_NS
+from graph_builder.provenance import VOID_NS, partition_triples
 from graph_builder.store.base import ExportFormat, SelectResult, Store, Term
 
 router = APIRouter(tags=["dataset"], default_response_class=Response)
@@ -182,25 +182,15 @@ async def _void_triples(ctx: ApiContext) -> list[Triple]:
             ]
     classes = list(_counts(await run_query(ctx, _CLASSES), "c"))
     out.append(Triple(root, v("classes"), integer_literal(len(classes))))
-    for cls, n in classes:
-        if isinstance(cls, NamedNode):
-            part = BlankNode()
-            out += [
-                Triple(root, v("classPartition"), part),
-                Triple(part, v("class"), cls),
-                Triple(part, v("entities"), integer_literal(n)),
-            ]
+    out += partition_triples(root, "class", _iris(classes), lambda _kind, _term: BlankNode())
     properties = list(_counts(await run_query(ctx, _PROPERTIES), "p"))
     out.append(Triple(root, v("properties"), integer_literal(len(properties))))
-    for prop, n in properties:
-        if isinstance(prop, NamedNode):
-            part = BlankNode()
-            out += [
-                Triple(root, v("propertyPartition"), part),
-                Triple(part, v("property"), prop),
-                Triple(part, v("triples"), integer_literal(n)),
-            ]
+    out += partition_triples(root, "property", _iris(properties), lambda _kind, _term: BlankNode())
     return list(dict.fromkeys(out))
+
+
+def _iris(counts: list[tuple[Term, int]]) -> list[tuple[Term, int]]:
+    return [(term, n) for term, n in counts if isinstance(term, NamedNode)]
 
 
 # --- /dumps -----------------------------------------------------------------------------------

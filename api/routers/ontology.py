@@ -33,7 +33,7 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.get("/ontology", summary="The ontology", responses=_RESPONSES)
+@router.get("/ontology", summary="The ontology", operation_id="get_ontology", responses=_RESPONSES)
 async def ontology(request: Request, ctx: ContextDep, format: str | None = None) -> Response:
     offer = choose(request, ENTITY_OFFERS)
     if offer.fmt is Fmt.HTML:
@@ -44,12 +44,15 @@ async def ontology(request: Request, ctx: ContextDep, format: str | None = None)
     return rdf_response(await in_thread(_serialised, offer.fmt, _sources_digest()), offer)
 
 
-router.add_api_route("/ontology", ontology, methods=["HEAD"], include_in_schema=False)
+router.add_api_route(
+    "/ontology", ontology, methods=["HEAD"], operation_id="head_ontology", include_in_schema=False
+)
 
 
 @router.get(
     "/ontology/{name}",
     summary="A file of the ontology documentation (atmp.rdf, atmp-full.rdf, ...)",
+    operation_id="get_ontology_file",
     responses=error_responses(404),
 )
 async def ontology_file(ctx: ContextDep, name: str) -> FileResponse:

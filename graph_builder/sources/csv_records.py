@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any, ClassVar, TypeAlias
 
 from pydantic import BaseModel, ConfigDict
 from pyoxigraph import Literal, NamedNode, Triple
@@ -188,13 +188,12 @@ def pick_schema(
     field = (
         missing[0] if missing else sorted(cols - closest.names)[0] if cols - closest.names else None
     )
-    raise InputError(
+    raise _header_error(
+        path,
+        source_id,
+        field,
         f"header does not match the {closest.table} layout"
         + (f" (missing required column {missing[0]})" if missing else ""),
-        source_id=source_id,
-        file=str(path),
-        record="header",
-        field=field,
     )
 
 
@@ -212,7 +211,7 @@ def read_table(
             reader = csv.reader(fh)
             header = next(reader, None)
             if header is None:
-                raise InputError("empty file", source_id=source_id, file=str(path), record="header")
+                raise _header_error(path, source_id, None, "empty file")
             header = [h.strip() for h in header]
             schema = pick_schema(path, header, candidates, source_id)
             _check_header(path, header, schema, source_id)
@@ -246,6 +245,10 @@ def read_table(
         raise InputError(f"malformed CSV: {exc}", source_id=source_id, file=str(path)) from None
 
 
+def _header_error(path: Path, source_id: str, field: str | None, message: str) -> InputError:
+    return InputError(message, source_id=source_id, file=str(path), record="header", field=field)
+
+
 def _hashable(value: Value) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
@@ -253,21 +256,13 @@ def _hashable(value: Value) -> Any:
 def _check_header(path: Path, header: list[str], schema: TableSchema, source_id: str) -> None:
     for name in header:
         if name not in schema.names:
-            raise InputError(
-                f"unknown column for the {schema.table} layout",
-                source_id=source_id,
-                file=str(path),
-                record="header",
-                field=name,
+            raise _header_error(
+                path, source_id, name, f"unknown column for the {schema.table} layout"
             )
     for name in sorted(schema.required):
         if name not in header:
-            raise InputError(
-                f"missing required column of the {schema.table} layout",
-                source_id=source_id,
-                file=str(path),
-                record="header",
-                field=name,
+            raise _header_error(
+                path, source_id, name, f"missing required column of the {schema.table} layout"
             )
 
 
@@ -312,6 +307,18 @@ def default_files(folder: Path) -> list[Path]:
     """The data/ sub-folder of a source, read as one input because its tables refer to one
     another (none when the folder has no CSV file)."""
     return [folder] if folder.is_dir() and any(folder.glob("*.csv")) else []
+
+
+class ProjectCsvSource:
+    """What the sources of the project's CSV layouts share: their default input is the folder
+    data/<source_id>/, and the data written by this project is CC BY 4.0."""
+
+    source_id: ClassVar[str]
+    license: ClassVar[str] = "https://creativecommons.org/licenses/by/4.0/"
+    homepage: ClassVar[str] = "https://w3id.org/atmp-kg/"
+
+    def default_inputs(self, data_dir: Path) -> list[Path]:
+        return default_files(data_dir / self.source_id)
 
 
 # --- RDF helpers shared by the CSV sources -------------------------------------------------

@@ -5,7 +5,7 @@ The register writes one record per trial and national competent authority; `read
 country records of a EudraCT number into one `EuctrTrial` carrying its per-country parts, so the
 graph gets one trial node with one `ClinicalTrialAuthorisation` per member state.
 
-Merging rule (docs/sources_euctr_ctis.md): facts of the protocol (title, phases, sponsors, IMPs,
+Merging rule (docs/sources.md): facts of the protocol (title, phases, sponsors, IMPs,
 conditions, enrolment, design) come from the first clean country record of the trial in file
 order; per-country facts (member state, competent authority, decision and its date, status,
 Link) come from every country record. A second record for the same member state (the register

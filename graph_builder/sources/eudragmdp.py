@@ -16,8 +16,8 @@ from graph_builder.namespaces import atmp
 from graph_builder.sources.base import ErrorHandler, raise_error
 from graph_builder.sources.csv_records import (
     CsvRow,
+    ProjectCsvSource,
     TripleSink,
-    default_files,
     lit,
     read_rows,
     row_triples,
@@ -31,16 +31,13 @@ DOCUMENT_KINDS: Final = {
 }
 
 
-class EudraGmdpSource:
+class EudraGmdpSource(ProjectCsvSource):
     source_id: ClassVar[str] = SOURCE_ID
     title: ClassVar[str] = (
         "EudraGMDP manufacturing authorisations and GMP certificates (Union format CSV)"
     )
     license: ClassVar[str] = "https://www.ema.europa.eu/en/about-us/legal-notice"
     homepage: ClassVar[str] = "https://eudragmdp.ema.europa.eu/"
-
-    def default_inputs(self, data_dir: Path) -> list[Path]:
-        return default_files(data_dir / "eudragmdp")
 
     def read(self, path: Path, on_error: ErrorHandler = raise_error) -> Iterator[CsvRow]:
         return read_rows(path, SOURCE_ID, on_error)

@@ -18,8 +18,8 @@ from graph_builder.namespaces import atmp, skos
 from graph_builder.sources.base import ErrorHandler, raise_error
 from graph_builder.sources.csv_records import (
     CsvRow,
+    ProjectCsvSource,
     TripleSink,
-    default_files,
     lit,
     read_rows,
     row_triples,
@@ -29,14 +29,9 @@ from graph_builder.sources.reference import country_node, organisation
 SOURCE_ID: Final = "hospital_exemption"
 
 
-class HospitalExemptionSource:
+class HospitalExemptionSource(ProjectCsvSource):
     source_id: ClassVar[str] = SOURCE_ID
     title: ClassVar[str] = "Hospital-exemption registry (project CSV layout)"
-    license: ClassVar[str] = "https://creativecommons.org/licenses/by/4.0/"
-    homepage: ClassVar[str] = "https://w3id.org/atmp-kg/"
-
-    def default_inputs(self, data_dir: Path) -> list[Path]:
-        return default_files(data_dir / "hospital_exemption")
 
     def read(self, path: Path, on_error: ErrorHandler = raise_error) -> Iterator[CsvRow]:
         # Use reports point at authorisations, so every file is read before a row is passed on.

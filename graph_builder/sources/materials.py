@@ -14,7 +14,7 @@ from pyoxigraph import NamedNode, Triple
 from graph_builder import iris
 from graph_builder.namespaces import atmp
 from graph_builder.sources.base import ErrorHandler, raise_error
-from graph_builder.sources.csv_records import CsvRow, TripleSink, default_files, lit, read_rows
+from graph_builder.sources.csv_records import CsvRow, ProjectCsvSource, TripleSink, lit, read_rows
 from graph_builder.sources.reference import organisation
 
 SOURCE_ID: Final = "materials"
@@ -29,14 +29,9 @@ def material_product(supplier: str, catalogue_number: str) -> NamedNode:
     return iris.mint("material-product", product_key(supplier, catalogue_number))
 
 
-class MaterialsSource:
+class MaterialsSource(ProjectCsvSource):
     source_id: ClassVar[str] = SOURCE_ID
     title: ClassVar[str] = "Raw-material catalogue (JOIN4ATMP hub CSV layout)"
-    license: ClassVar[str] = "https://creativecommons.org/licenses/by/4.0/"
-    homepage: ClassVar[str] = "https://w3id.org/atmp-kg/"
-
-    def default_inputs(self, data_dir: Path) -> list[Path]:
-        return default_files(data_dir / "materials")
 
     def read(self, path: Path, on_error: ErrorHandler = raise_error) -> Iterator[CsvRow]:
         # equivalent_to points at other rows, so the whole catalogue is read first.

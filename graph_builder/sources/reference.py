@@ -19,8 +19,8 @@ from graph_builder.namespaces import RDF_TYPE, atmp, dct, rdfs, skos
 from graph_builder.sources.base import ErrorHandler, raise_error
 from graph_builder.sources.csv_records import (
     CsvRow,
+    ProjectCsvSource,
     TripleSink,
-    default_files,
     lit,
     read_rows,
     row_triples,
@@ -60,14 +60,9 @@ EVENT_OF_OUTCOME: Final = {"Refused": "Refusal", "ApplicationWithdrawn": "Applic
 TRIAL_ROLE_PROPERTY: Final = {"pivotal": "supportingTrial", "confirmatory": "specificObligation"}
 
 
-class ReferenceSource:
+class ReferenceSource(ProjectCsvSource):
     source_id: ClassVar[str] = SOURCE_ID
     title: ClassVar[str] = "Curated reference data (atmp-kg data/reference)"
-    license: ClassVar[str] = "https://creativecommons.org/licenses/by/4.0/"
-    homepage: ClassVar[str] = "https://w3id.org/atmp-kg/"
-
-    def default_inputs(self, data_dir: Path) -> list[Path]:
-        return default_files(data_dir / "reference")
 
     def read(self, path: Path, on_error: ErrorHandler = raise_error) -> Iterator[CsvRow]:
         # The tables refer to one another, so every file is read before any row is passed on.

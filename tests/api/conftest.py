@@ -16,6 +16,7 @@ import httpx
 import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
+from hub_fixtures import build_hub_store, hub_settings
 
 from api.app import create_app
 from api.deps import ApiSettings
@@ -186,3 +187,17 @@ def live_server(
     yield start
     for server in started:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def hub_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store with the ontology and the synthetic hub graph (tests/api/hub_fixtures.py)."""
+    root = tmp_path_factory.mktemp("hub")
+    build_hub_store(root / "store")
+    return root
+
+
+@pytest.fixture(scope="module")
+def hub_client(hub_root: Path) -> Iterator[TestClient]:
+    with TestClient(create_app(hub_settings(hub_root))) as client:
+        yield client

@@ -1,20 +1,14 @@
-"""Fixtures of the hub, named-query and web-page tests: a store with the ontology and the
+"""What the hub, named-query and web-page tests share: a store with the ontology and the
 synthetic hub graph (tests/api/fixtures/hub.ttl) with its manufacturability assessments
 materialised, and an app over it made by `create_app`.
 
-Imported by the test modules that use them (not a conftest, so that it stays beside the API
-fixtures of tests/api/conftest.py without touching them).
+The fixtures `hub_root` and `hub_client` themselves are in tests/api/conftest.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from fastapi.testclient import TestClient
-
-from api.app import create_app
 from api.deps import ApiSettings
 from graph_builder import manufacturability
 from graph_builder.namespaces import GRAPH
@@ -52,18 +46,3 @@ def hub_settings(root: Path) -> ApiSettings:
         query_timeout=20.0,
         result_limit=20_000,
     )
-
-
-# Defined under other names than the fixtures they provide, so that a test module imports them
-# without its test arguments shadowing the import.
-@pytest.fixture(scope="module", name="hub_root")
-def hub_root_fixture(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("hub")
-    build_hub_store(root / "store")
-    return root
-
-
-@pytest.fixture(scope="module", name="hub_client")
-def hub_client_fixture(hub_root: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(hub_settings(hub_root))) as client:
-        yield client

@@ -16,8 +16,6 @@ from hub_fixtures import (
     NORTHFIELD,
     ONTOLOGY_TTL,
     SYNTHOCEL,
-    hub_client_fixture,  # noqa: F401 - the hub_client fixture
-    hub_root_fixture,  # noqa: F401 - the hub_root fixture
 )
 
 ENVELOPE = {"items", "total", "limit", "offset", "links"}

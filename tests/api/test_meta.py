@@ -6,12 +6,18 @@ from __future__ import annotations
 import base64
 import gzip
 import hashlib
+import warnings
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from openapi_spec_validator import validate
 
+from api.app import create_app
+from api.routers import entities, graph_store, hub, meta, named_queries, ontology, sparql, web
+from graph_builder.store import EmbeddedStore
 from ontology.model import ATMP_TTL
 
 VOID = "http://rdfs.org/ns/void#"
@@ -152,6 +158,26 @@ def test_openapi_is_valid_and_documents_the_routes(client: TestClient) -> None:
     assert "406" in paths["/id/{path}"]["get"]["responses"]
     error = schema["components"]["schemas"]["ErrorBody"]
     assert set(error["properties"]) == {"error", "message", "detail"}
+
+
+def test_every_route_has_its_own_operation_id(tmp_path: Path) -> None:
+    """HEAD routes reuse their GET endpoint; each still needs an id of its own, or FastAPI warns
+    "Duplicate Operation ID" when it builds the OpenAPI document."""
+    app = create_app(store=EmbeddedStore(tmp_path / "store"))
+    routers = (sparql, graph_store, entities, ontology, meta, web, named_queries, hub)
+    routes = [*app.routes, *(route for module in routers for route in module.router.routes)]
+    ids = [
+        (route.operation_id or route.unique_id, method)
+        for route in routes
+        if isinstance(route, APIRoute)
+        for method in route.methods
+    ]
+    names = [name for name, _ in ids]
+    assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
+    assert ("head_entity", "HEAD") in ids
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        app.openapi()
 
 
 def test_docs_page_lists_operations_without_a_cdn(client: TestClient) -> None:

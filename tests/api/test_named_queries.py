@@ -21,8 +21,6 @@ from hub_fixtures import (
     NORTHFIELD,
     SYNTHOCEL,
     build_hub_store,
-    hub_client_fixture,  # noqa: F401 - the hub_client fixture
-    hub_root_fixture,  # noqa: F401 - the hub_root fixture
     hub_settings,
 )
 
@@ -281,6 +279,23 @@ def test_strong_etag_and_304(hub_client: TestClient) -> None:
         assert not_modified.content == b""
         assert not_modified.headers["etag"] == tag
     assert hub_client.get(FACILITIES, headers={"If-None-Match": '"other"'}).status_code == 200
+
+
+def test_etag_is_readable_and_usable_cross_origin(hub_client: TestClient) -> None:
+    origin = {"Origin": "https://example.org"}
+    answer = hub_client.get(FACILITIES, headers=origin)
+    exposed = {
+        h.strip().lower() for h in answer.headers["access-control-expose-headers"].split(",")
+    }
+    assert "etag" in exposed
+    preflight = {
+        **origin,
+        "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "if-none-match",
+    }
+    assert hub_client.options(FACILITIES, headers=preflight).status_code == 200
+    again = hub_client.get(FACILITIES, headers={**origin, "If-None-Match": answer.headers["etag"]})
+    assert again.status_code == 304
 
 
 @pytest.mark.parametrize(

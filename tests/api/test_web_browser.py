@@ -17,8 +17,6 @@ from hub_fixtures import (
     EXEMPLAR,
     NORTHFIELD,
     SYNTHOCEL,
-    hub_client_fixture,  # noqa: F401 - the hub_client fixture
-    hub_root_fixture,  # noqa: F401 - the hub_root fixture
 )
 
 from api.routers.web import STATIC

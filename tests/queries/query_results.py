@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pyoxigraph import NamedNode
 
-from graph_builder.namespaces import ID, PREFIXES
+from graph_builder.namespaces import compact_iri
 from graph_builder.store import SelectResult
 from graph_builder.store.base import Term
 
@@ -15,12 +15,7 @@ SEPARATORS = ("; ", " | ")
 def compact(term: Term) -> str:
     """`id:product/academicel`, `atmp:GMPGrade`, or the literal's text; concatenations sorted."""
     if isinstance(term, NamedNode):
-        if term.value.startswith(ID):
-            return "id:" + term.value[len(ID) :]
-        for prefix, namespace in PREFIXES.items():
-            if term.value.startswith(namespace):
-                return f"{prefix}:{term.value[len(namespace) :]}"
-        return term.value
+        return compact_iri(term.value)
     text = term.value
     for sep in SEPARATORS:
         if sep in text:

@@ -9,10 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pyoxigraph import RdfFormat, serialize
-from rdflib import Graph, Literal, Namespace
-from rdflib.compare import graph_diff, isomorphic
+from rdflib import Graph, Literal
 from rdflib.namespace import RDF, XSD
+from source_graphs import ATMP, DCT, ID, assert_same_graph, rdf_graph
 
 from graph_builder.errors import InputError
 from graph_builder.sources import get_source
@@ -21,19 +20,10 @@ from graph_builder.sources.ctis import CtisSource, CtisTrial
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "ctis"
 NEW_SYNTHETIC = FIXTURES / "synthetic_cart_2099-500001-11-00.json"
 LEGACY_SYNTHETIC = FIXTURES / "synthetic_legacy_tep_2099-500002-22-00.json"
-ATMP = Namespace("https://w3id.org/atmp-kg/ontology#")
-ID = Namespace("https://w3id.org/atmp-kg/id/")
-DCT = Namespace("http://purl.org/dc/terms/")
 
 
 def graph_of(trials: list[CtisTrial]) -> Graph:
-    source = CtisSource()
-    triples = [t for trial in trials for t in source.triples(trial)]
-    graph = Graph()
-    data = serialize(triples, format=RdfFormat.N_TRIPLES)
-    assert data is not None
-    graph.parse(data=data.decode(), format="nt")
-    return graph
+    return rdf_graph(t for trial in trials for t in CtisSource().triples(trial))
 
 
 def real(samples: Path, name: str) -> Path:
@@ -59,12 +49,7 @@ def test_registered_under_its_source_id() -> None:
 @pytest.mark.parametrize("fixture", [NEW_SYNTHETIC, LEGACY_SYNTHETIC], ids=["2024", "legacy"])
 def test_synthetic_records_match_their_golden_graphs(fixture: Path) -> None:
     expected = Graph().parse(fixture.with_name(fixture.stem + ".golden.ttl"))
-    got = graph_of(list(CtisSource().read(fixture)))
-    if not isomorphic(got, expected):
-        _, missing, extra = graph_diff(expected, got)
-        pytest.fail(
-            f"missing:\n{missing.serialize(format='nt')}\nextra:\n{extra.serialize(format='nt')}"
-        )
+    assert_same_graph(graph_of(list(CtisSource().read(fixture))), expected)
 
 
 def test_real_record_after_the_relaunch(samples: Path) -> None:

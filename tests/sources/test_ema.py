@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 import rdflib
-from pyoxigraph import RdfFormat, Triple, serialize
-from rdflib.compare import graph_diff, isomorphic
+from pyoxigraph import Triple
+from source_graphs import assert_same_graph, rdf_graph
 
 from graph_builder.errors import InputError
 from graph_builder.sources import get_source
@@ -64,25 +64,12 @@ AUTHORISED_ATMPS = {
 }
 
 
-def to_rdflib(triples: list[Triple]) -> rdflib.Graph:
-    graph = rdflib.Graph()
-    graph.parse(data=serialize(triples, format=RdfFormat.N_TRIPLES), format="nt")
-    return graph
-
-
 def mapped(source: EmaSource, path: Path) -> list[Triple]:
     return [t for record in source.read(path) for t in source.triples(record)]
 
 
 def assert_golden(triples: list[Triple], expected: Path) -> None:
-    actual = to_rdflib(triples)
-    golden = rdflib.Graph().parse(expected, format="turtle")
-    if not isomorphic(actual, golden):
-        _, only_actual, only_golden = graph_diff(actual, golden)
-        pytest.fail(
-            f"graph differs from {expected.name}:\n+ {sorted(only_actual)[:8]}\n"
-            f"- {sorted(only_golden)[:8]}"
-        )
+    assert_same_graph(rdf_graph(triples), rdflib.Graph().parse(expected, format="turtle"))
 
 
 def results(graph: rdflib.Graph, query: str) -> list[tuple[str, ...]]:
@@ -97,7 +84,7 @@ def results(graph: rdflib.Graph, query: str) -> list[tuple[str, ...]]:
 def statuses(triples: list[Triple]) -> dict[str, str]:
     """EMA number -> MA status of the products typed atmp:ATMP."""
     rows = results(
-        to_rdflib(triples),
+        rdf_graph(triples),
         """PREFIX atmp: <https://w3id.org/atmp-kg/ontology#>
            SELECT ?number ?status WHERE {
              ?p a atmp:ATMP ; atmp:emaProductNumber ?number ;
@@ -158,7 +145,7 @@ def test_atmp_detection_does_not_trust_the_flag_alone() -> None:
 def test_refused_and_withdrawn_applications_keep_their_outcome() -> None:
     found = set(
         results(
-            to_rdflib(mapped(EmaSource(), FIXTURES / "current_layout.xlsx")),
+            rdf_graph(mapped(EmaSource(), FIXTURES / "current_layout.xlsx")),
             """PREFIX atmp: <https://w3id.org/atmp-kg/ontology#>
                PREFIX dct: <http://purl.org/dc/terms/>
                SELECT ?name ?outcome ?type ?date WHERE {

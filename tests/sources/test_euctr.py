@@ -6,10 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pyoxigraph import RdfFormat, serialize
-from rdflib import Graph, Literal, Namespace, URIRef
-from rdflib.compare import graph_diff, isomorphic
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS, SKOS, XSD
+from source_graphs import ATMP, DCT, ID, assert_same_graph, rdf_graph
 
 from graph_builder.countries import country_code
 from graph_builder.errors import InputError
@@ -19,19 +18,10 @@ from graph_builder.sources.euctr_text import parse
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "euctr"
 SYNTHETIC = FIXTURES / "synthetic_cart_atimp_2099-000001-11.txt"
-ATMP = Namespace("https://w3id.org/atmp-kg/ontology#")
-ID = Namespace("https://w3id.org/atmp-kg/id/")
-DCT = Namespace("http://purl.org/dc/terms/")
 
 
 def graph_of(trials: list[EuctrTrial]) -> Graph:
-    source = EuctrSource()
-    triples = [t for trial in trials for t in source.triples(trial)]
-    graph = Graph()
-    data = serialize(triples, format=RdfFormat.N_TRIPLES)
-    assert data is not None
-    graph.parse(data=data.decode(), format="nt")
-    return graph
+    return rdf_graph(t for trial in trials for t in EuctrSource().triples(trial))
 
 
 def download(samples: Path) -> Path:
@@ -47,12 +37,7 @@ def test_registered_under_its_source_id() -> None:
 def test_synthetic_record_matches_its_golden_graph() -> None:
     trials = list(EuctrSource().read(SYNTHETIC))
     expected = Graph().parse(SYNTHETIC.with_name(SYNTHETIC.stem + ".golden.ttl"))
-    got = graph_of(trials)
-    if not isomorphic(got, expected):
-        _, missing, extra = graph_diff(expected, got)
-        pytest.fail(
-            f"missing:\n{missing.serialize(format='nt')}\nextra:\n{extra.serialize(format='nt')}"
-        )
+    assert_same_graph(graph_of(trials), expected)
 
 
 def test_synthetic_record_merges_three_country_records_into_one_trial() -> None:

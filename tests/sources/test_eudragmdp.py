@@ -1,4 +1,3 @@
-# ruff: noqa: F811
 """The `eudragmdp` source (project CSV layout after the EU Union format; synthetic fixtures)."""
 
 from __future__ import annotations
@@ -7,21 +6,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from csv_source_helpers import (  # noqa: F401 (fixtures are used by name)
-    collect,
-    fixtures,
-    golden,
-    source_graph,
-    write_csv,
-)
-from rdflib import Literal, Namespace, URIRef
-from rdflib.compare import isomorphic
+from rdflib import Literal, URIRef
+from source_graphs import ATMP, assert_same_graph, collect, golden, source_graph
 
 from graph_builder.errors import InputError
 from graph_builder.settings import Settings, resolve_data_dir
 from graph_builder.sources import get_source
 
-ATMP = Namespace("https://w3id.org/atmp-kg/ontology#")
 HEADER = (
     "doc_type,number,holder_name,site_name,site_city,site_country,issuing_authority,scope_type,"
     "operations,valid_from,valid_until,inspection_date,status,illustrative,source_url,source_note\n"
@@ -30,7 +21,7 @@ URL = "https://eudragmdp.ema.europa.eu/"
 
 
 def test_golden_graph(fixtures: Path) -> None:
-    assert isomorphic(source_graph("eudragmdp", fixtures / "eudragmdp"), golden("eudragmdp"))
+    assert_same_graph(source_graph("eudragmdp", fixtures / "eudragmdp"), golden("eudragmdp"))
 
 
 def test_documents_and_capabilities_meet_on_one_site(fixtures: Path) -> None:

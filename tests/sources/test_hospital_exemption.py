@@ -1,4 +1,3 @@
-# ruff: noqa: F811
 """The `hospital_exemption` source (HE registry layout; real, cited fixtures)."""
 
 from __future__ import annotations
@@ -7,27 +6,19 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from csv_source_helpers import (  # noqa: F401 (fixtures are used by name)
-    collect,
-    fixtures,
-    golden,
-    source_graph,
-    write_csv,
-)
-from rdflib import Literal, Namespace, URIRef
-from rdflib.compare import isomorphic
+from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, SKOS, XSD
+from source_graphs import ATMP, assert_same_graph, collect, golden, source_graph
 
 from graph_builder.errors import InputError
 from graph_builder.settings import Settings, resolve_data_dir
 from graph_builder.sources import get_source
 
-ATMP = Namespace("https://w3id.org/atmp-kg/ontology#")
 HE = URIRef("https://w3id.org/atmp-kg/id/he-authorisation/ES-ari-0001-2021-02")
 
 
 def test_golden_graph(fixtures: Path) -> None:
-    assert isomorphic(
+    assert_same_graph(
         source_graph("hospital_exemption", fixtures / "hospital_exemption"),
         golden("hospital_exemption"),
     )

@@ -1,4 +1,3 @@
-# ruff: noqa: F811
 """The `materials` source (raw-material catalogue layout; synthetic fixtures)."""
 
 from __future__ import annotations
@@ -7,26 +6,18 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from csv_source_helpers import (  # noqa: F401 (fixtures are used by name)
-    collect,
-    fixtures,
-    golden,
-    source_graph,
-    write_csv,
-)
-from rdflib import Namespace, URIRef
-from rdflib.compare import isomorphic
+from rdflib import URIRef
+from source_graphs import ATMP, assert_same_graph, collect, golden, source_graph
 
 from graph_builder.errors import InputError
 from graph_builder.settings import Settings, resolve_data_dir
 from graph_builder.sources import get_source
 
-ATMP = Namespace("https://w3id.org/atmp-kg/ontology#")
 ID = "https://w3id.org/atmp-kg/id/"
 
 
 def test_golden_graph(fixtures: Path) -> None:
-    assert isomorphic(source_graph("materials", fixtures / "materials"), golden("materials"))
+    assert_same_graph(source_graph("materials", fixtures / "materials"), golden("materials"))
 
 
 def test_grade_supplier_and_equivalent(fixtures: Path) -> None:

@@ -1,4 +1,3 @@
-# ruff: noqa: F811
 """The `reference` source: golden graph on a tiny real fixture, bad rows, lenient quarantine and
 the shipped data/reference files."""
 
@@ -8,22 +7,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from csv_source_helpers import (  # noqa: F401 (fixtures are used by name)
-    collect,
-    fixtures,
-    golden,
-    source_graph,
-    write_csv,
-)
-from rdflib import Literal, Namespace, URIRef
-from rdflib.compare import graph_diff, isomorphic, to_isomorphic
+from rdflib import Literal, URIRef
+from source_graphs import ATMP, assert_same_graph, collect, golden, source_graph
 
 from graph_builder import iris
 from graph_builder.errors import InputError
 from graph_builder.settings import Settings, resolve_data_dir
 from graph_builder.sources import get_source
 
-ATMP = Namespace("https://w3id.org/atmp-kg/ontology#")
 SKYSONA = URIRef("https://w3id.org/atmp-kg/id/product/EMEA-H-C-003690")
 PRODUCTS_HEADER = (
     "product_name,inn,ema_number,atmp_class,class_source,class_confidence,class_source_url,class_note,"
@@ -34,11 +25,7 @@ URL = "https://www.ema.europa.eu/en/medicines/human/EPAR/x"
 
 
 def test_golden_graph(fixtures: Path) -> None:
-    got = source_graph("reference", fixtures / "reference")
-    expected = golden("reference")
-    if not isomorphic(got, expected):
-        _, only_got, only_expected = graph_diff(to_isomorphic(got), to_isomorphic(expected))
-        pytest.fail(f"extra: {sorted(only_got)[:5]} missing: {sorted(only_expected)[:5]}")
+    assert_same_graph(source_graph("reference", fixtures / "reference"), golden("reference"))
 
 
 def test_product_carries_class_event_and_provenance(fixtures: Path) -> None:

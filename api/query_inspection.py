@@ -9,7 +9,9 @@ API:
 - `query_dataset(query, base_iri) -> (from_graphs, from_named_graphs)`: the FROM / FROM NAMED
   IRIs, absolute.
 - `refuse_outbound(text)`: raises QueryRefused for `SERVICE` (a query) or `LOAD` (an update);
-  both would make the server fetch URLs chosen by the client.
+  both would make the server fetch URLs chosen by the client. It also refuses a text nested more
+  than MAX_NESTING deep (braces, parentheses, brackets), which would overflow the stack of the
+  engine's recursive parser and kill the query worker.
 - `with_protocol_dataset(update, using, using_named) -> str`: the update with the protocol's
   `using-graph-uri` / `using-named-graph-uri` applied to every DELETE/INSERT ... WHERE operation as
   USING / USING NAMED clauses (SPARQL 1.1 Protocol §2.2.3). Only IRIs checked and re-serialised by
@@ -21,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Final
 from urllib.parse import urljoin
 
 from graph_builder.errors import ParameterError, QueryRefused
@@ -123,6 +126,7 @@ _FROM_WORD = re.compile(r"from", re.IGNORECASE)
 
 
 def refuse_outbound(text: str) -> None:
+    _refuse_deep_nesting(text)
     if not _OUTBOUND_WORDS.search(text):
         return  # the usual case, without tokenising
     for tok in _tokens(text):
@@ -130,6 +134,29 @@ def refuse_outbound(text: str) -> None:
             raise QueryRefused(
                 f"{tok.text} is not allowed here: the server does not fetch URLs for a request"
             )
+
+
+# Far above any query written by hand or by the query library; far below what overflows the
+# parser of a query worker (~20000 levels killed one).
+MAX_NESTING: Final = 200
+_OPENING = frozenset("{([")
+_CLOSING = frozenset("})]")
+
+
+def _refuse_deep_nesting(text: str) -> None:
+    if sum(text.count(c) for c in _OPENING) <= MAX_NESTING:
+        return  # the usual case, without tokenising
+    depth = 0
+    for m in _TOKEN.finditer(text):
+        if m.lastgroup == "skip":  # a string, IRI or comment: its brackets are not structure
+            continue
+        for c in m.group(0):
+            if c in _OPENING:
+                depth += 1
+                if depth > MAX_NESTING:
+                    raise QueryRefused(f"nested more than {MAX_NESTING} levels deep")
+            elif c in _CLOSING:
+                depth -= 1
 
 
 def _iri(value: str, parameter: str) -> str:

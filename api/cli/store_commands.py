@@ -7,12 +7,12 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, BinaryIO, cast
 
 import typer
-from pyoxigraph import BlankNode, NamedNode, Triple
+from pyoxigraph import Triple
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -28,6 +28,7 @@ from rich.text import Text
 
 from api.cli.app import EndpointOption, StoreOption, app, err_console, one_line_errors
 from api.cli.app import store_options as open_selected_store
+from api.cli.output import table
 from graph_builder.errors import InputError, NotFound, ParameterError
 from graph_builder.store.base import (
     EXPORT_FORMATS,
@@ -60,15 +61,12 @@ def load(
     fmt = rdf_format_for(file)
     if not file.is_file():
         raise InputError("no such file", file=str(file))
-    st = open_selected_store(store, endpoint)
-    try:
-        with (
-            _progress() as progress,
-            progress.open(file, "rb", description=f"loading {file.name}") as fh,
-        ):
-            n = st.replace_graph(target, read_triples(fh, fmt, str(file)))
-    finally:
-        st.close()
+    with (
+        closing(open_selected_store(store, endpoint)) as st,
+        _progress() as progress,
+        progress.open(file, "rb", description=f"loading {file.name}") as fh,
+    ):
+        n = st.replace_graph(target, read_triples(fh, fmt, str(file)))
     typer.echo(f"loaded {n} triples from {file} into <{target}>")
 
 
@@ -89,11 +87,8 @@ def sparql(
     if fmt not in SPARQL_FORMATS:
         raise ParameterError(f"--format {fmt!r}: use one of {', '.join(SPARQL_FORMATS)}")
     query_form(query)  # an update or stray text fails here, the same way for every store
-    st = open_selected_store(store, endpoint)
-    try:
+    with closing(open_selected_store(store, endpoint)) as st:
         result = st.query(query)
-    finally:
-        st.close()
     if fmt != "table":
         out = typer.get_binary_stream("stdout")
         write_result(result, out, fmt)
@@ -104,30 +99,27 @@ def sparql(
         console.print("true" if result else "false")
     elif isinstance(result, SelectResult):
         console.print(
-            _table(result.variables, [[row.get(v) for v in result.variables] for row in result])
+            table(result.variables, [[row.get(v) for v in result.variables] for row in result])
         )
     else:
-        console.print(_table(["subject", "predicate", "object"], [_spo(t) for t in result]))
+        console.print(table(["subject", "predicate", "object"], [_spo(t) for t in result]))
 
 
 @app.command()
 @one_line_errors
 def stats(store: StoreOption = None, endpoint: EndpointOption = None) -> None:
     """Triples per named graph."""
-    st = open_selected_store(store, endpoint)
-    try:
+    with closing(open_selected_store(store, endpoint)) as st:
         counts = {g: st.count(g) for g in st.graphs()}
         total = st.count()
-    finally:
-        st.close()
-    table = Table("graph", "triples")
-    table.columns[1].justify = "right"
+    listing = Table("graph", "triples")
+    listing.columns[1].justify = "right"
     for g, n in counts.items():
-        table.add_row(Text(g), f"{n:,}")
+        listing.add_row(Text(g), f"{n:,}")
     if total > sum(counts.values()):
-        table.add_row("(default graph)", f"{total - sum(counts.values()):,}")
-    table.add_row("total", f"{total:,}", style="bold")
-    Console().print(table)
+        listing.add_row("(default graph)", f"{total - sum(counts.values()):,}")
+    listing.add_row("total", f"{total:,}", style="bold")
+    Console().print(listing)
 
 
 @app.command()
@@ -149,8 +141,7 @@ def export(
     if fmt not in EXPORT_FORMATS:
         raise ParameterError(f"--format {fmt!r}: use one of {', '.join(EXPORT_FORMATS)}")
     export_format = cast(ExportFormat, fmt)
-    st = open_selected_store(store, endpoint)
-    try:
+    with closing(open_selected_store(store, endpoint)) as st:
         if graph is not None and named_node(graph).value not in st.graphs():
             raise NotFound(f"no graph <{graph}> in the store")
         with _destination(output) as out, _progress() as progress:
@@ -160,8 +151,6 @@ def export(
                 export_format,
                 graph,
             )
-    finally:
-        st.close()
 
 
 @contextmanager
@@ -212,22 +201,5 @@ def _progress() -> Progress:
     )
 
 
-def _table(columns: list[str], rows: list[list[Term | None]]) -> Table:
-    table = Table(*columns)
-    for row in rows:
-        table.add_row(*(Text(_cell(term)) for term in row))  # data, never markup
-    return table
-
-
 def _spo(t: Triple) -> list[Term | None]:
     return [t.subject, t.predicate, t.object]  # type: ignore[list-item]
-
-
-def _cell(term: Term | None) -> str:
-    if term is None:
-        return ""
-    if isinstance(term, BlankNode):
-        return str(term)
-    if isinstance(term, NamedNode) or not term.language:
-        return term.value
-    return f"{term.value}@{term.language}"

@@ -35,6 +35,7 @@ from api.negotiation import GRAPH_OFFERS, VARY, Fmt, Offer, choose, serialize_re
 from graph_builder.errors import NotFound
 from graph_builder.namespaces import GRAPH
 from graph_builder.store.base import ExportFormat, Store
+from graph_builder.store.bindings import named_node
 from graph_builder.store.embedded import EmbeddedStore
 
 router = APIRouter(tags=["graph store"], default_response_class=Response)
@@ -92,7 +93,12 @@ def _target(
     if path:
         if "graph" in params or "default" in params:
             raise ApiError(400, "bad_request", "name a graph by the URL or by ?graph=, not both")
-        return Target(GRAPH + _raw_tail(request, path), ctx.public_url("graph/" + path))
+        iri, public_url = GRAPH + _raw_tail(request, path), ctx.public_url("graph/" + path)
+        # Both are checked: the public URL is the base IRI of an upload, and a path such as
+        # `%22` makes a raw IRI that is valid but a decoded one that is not.
+        named_node(iri)
+        named_node(public_url)
+        return Target(iri, public_url)
     if "graph" in params and "default" in params:
         raise ApiError(400, "bad_request", "give ?graph=<IRI> or ?default, not both")
     if "default" in params:

@@ -144,6 +144,12 @@ def read_json(file: Path, source_id: str) -> Any:
         raise InputError(
             f"not UTF-8 text (byte {exc.start})", source_id=source_id, file=str(file)
         ) from None
+    except ValueError as exc:  # after its subclasses above: a number int() refuses to convert
+        raise InputError(f"not valid JSON: {exc}", source_id=source_id, file=str(file)) from None
+    except RecursionError:
+        raise InputError(
+            "not valid JSON: nested too deeply", source_id=source_id, file=str(file)
+        ) from None
 
 
 def model_or_error(

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict
 from pyoxigraph import Literal, NamedNode, Triple
 
 from graph_builder import iris
-from graph_builder.errors import InputError
+from graph_builder.errors import InputError, shown
 from graph_builder.literals import TRUE, boolean_literal, date_literal, integer_literal
 from graph_builder.namespaces import RDF_TYPE, RDFS, atmp, dct, prov, rdfs
 from graph_builder.sources.base import ErrorHandler, input_files
@@ -144,31 +144,31 @@ def _convert(col: Column, raw: str) -> Value:
     if col.separator:
         parts = [p.strip() for p in raw.split(col.separator)]
         if any(not p for p in parts):
-            raise ValueError(f"empty item in {col.separator!r}-separated list {raw!r}")
+            raise ValueError(f"empty item in {col.separator!r}-separated list {shown(raw)}")
         for part in parts:
             _check_pattern(col, part)
         return parts
     _check_pattern(col, raw)
     if col.base == "boolean":
         if raw not in _BOOLEANS:
-            raise ValueError(f"not a boolean (true/false): {raw!r}")
+            raise ValueError(f"not a boolean (true/false): {shown(raw)}")
         return _BOOLEANS[raw]
     if col.base == "integer":
         if not re.fullmatch(r"-?\d+", raw):
-            raise ValueError(f"not an integer: {raw!r}")
+            raise ValueError(f"not an integer: {shown(raw)}")
         return int(raw)
     if col.base == "date":
         if not _DATE_RE.match(raw):
-            raise ValueError(f"not a date (yyyy-mm-dd): {raw!r}")
+            raise ValueError(f"not a date (yyyy-mm-dd): {shown(raw)}")
         return date.fromisoformat(raw)
     if col.base == "anyURI" and not re.match(r"^https?://\S+$", raw):
-        raise ValueError(f"not an http(s) URL: {raw!r}")
+        raise ValueError(f"not an http(s) URL: {shown(raw)}")
     return raw
 
 
 def _check_pattern(col: Column, value: str) -> None:
     if col.pattern and not col.pattern.fullmatch(value):
-        raise ValueError(f"{value!r} is not an allowed value (pattern {col.pattern.pattern})")
+        raise ValueError(f"{shown(value)} is not an allowed value (pattern {col.pattern.pattern})")
 
 
 def pick_schema(
@@ -377,6 +377,29 @@ def read_rows(path: Path, source_id: str, on_error: ErrorHandler) -> Iterator[Cs
     candidates = tables_of(source_id)
     for file in input_files(path, (".csv",)):
         yield from read_table(file, candidates, source_id=source_id, on_error=on_error)
+
+
+def keyable_rows(
+    rows: Iterator[CsvRow],
+    source_id: str,
+    key_parts: Mapping[str, Callable[[str], str]],
+    on_error: ErrorHandler,
+) -> Iterator[CsvRow]:
+    """The rows from which an IRI key can be made: `key_parts` maps a column to the function
+    turning its value into part of a key (e.g. iris.slug), whose ValueError (a name without a
+    letter or digit) sends the row to `on_error`, naming the column."""
+    for row in rows:
+        for column, part in key_parts.items():
+            value = row.get(column)
+            if value is None:
+                continue
+            try:
+                part(str(value))
+            except ValueError as exc:
+                on_error(row.error(source_id, column, str(exc)))
+                break
+        else:
+            yield row
 
 
 RowMapper: TypeAlias = Callable[[TripleSink, CsvRow], None]

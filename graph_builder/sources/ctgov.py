@@ -26,7 +26,7 @@ from pyoxigraph import NamedNode, Triple
 
 from graph_builder import iris
 from graph_builder.countries import country_code
-from graph_builder.errors import InputError
+from graph_builder.errors import InputError, shown
 from graph_builder.literals import TRUE, boolean_literal, date_literal, integer_literal
 from graph_builder.namespaces import RDF_TYPE, RDFS_LABEL, atmp, dct, prov, skos
 from graph_builder.sources.base import (
@@ -103,11 +103,11 @@ class _Model(BaseModel):
 
 def _partial_date(value: str) -> str:
     if not _PARTIAL_DATE.match(value):
-        raise ValueError(f"expected YYYY-MM or YYYY-MM-DD, got {value!r}")
+        raise ValueError(f"expected YYYY-MM or YYYY-MM-DD, got {shown(value)}")
     try:
         dt.date.fromisoformat(value if len(value) == 10 else value + "-01")
     except ValueError as exc:
-        raise ValueError(f"not a calendar date {value!r}: {exc}") from None
+        raise ValueError(f"not a calendar date {shown(value)}: {exc}") from None
     return value
 
 
@@ -144,7 +144,7 @@ class IdentificationModule(_Model):
     @classmethod
     def _nct(cls, value: str) -> str:
         if not iris.NCT_RE.match(value):
-            raise ValueError(f"not an NCT number: {value!r}")
+            raise ValueError(f"not an NCT number: {shown(value)}")
         return value
 
 
@@ -160,7 +160,7 @@ class StatusModule(_Model):
     @classmethod
     def _status(cls, value: str | None) -> str | None:
         if value is not None and value not in STATUSES:
-            raise ValueError(f"unknown overall status {value!r}")
+            raise ValueError(f"unknown overall status {shown(value)}")
         return value
 
 
@@ -172,7 +172,7 @@ class Agency(_Model):
     @classmethod
     def _class(cls, value: str | None) -> str | None:
         if value is not None and value not in AGENCY_CLASSES:
-            raise ValueError(f"unknown agency class {value!r}")
+            raise ValueError(f"unknown agency class {shown(value)}")
         return value
 
 
@@ -219,7 +219,7 @@ class Intervention(_Model):
     @classmethod
     def _type(cls, value: str) -> str:
         if value not in INTERVENTION_TYPES:
-            raise ValueError(f"unknown intervention type {value!r}")
+            raise ValueError(f"unknown intervention type {shown(value)}")
         return value
 
 
@@ -339,7 +339,10 @@ def _study_objects(file: Path) -> Iterator[tuple[str, Any]]:
 def _validate(raw: Any, file: Path, where: str) -> Study:
     record = where
     if isinstance(raw, dict):
-        nct = raw.get("protocolSection", {}).get("identificationModule", {}).get("nctId")
+        # The model reports a section of the wrong type, naming it; the id is only looked up.
+        section = raw.get("protocolSection")
+        ident = section.get("identificationModule") if isinstance(section, dict) else None
+        nct = ident.get("nctId") if isinstance(ident, dict) else None
         if isinstance(nct, str) and nct:
             record = f"{nct} ({where})" if where != "study" else nct
         data = {**raw, "source_file": str(file), "source_record": record}
@@ -372,7 +375,7 @@ def _trial_ids(study: Study) -> tuple[list[str], list[str]]:
         if info.type == "EUDRACT_NUMBER" or (info.type != "CTIS" and "eudract" in hint):
             found = _EUDRACT_IN_TEXT.findall(text)
             if not found and info.type == "EUDRACT_NUMBER":
-                raise _bad(study, field, f"not a EudraCT number: {text!r}")
+                raise _bad(study, field, f"not a EudraCT number: {shown(text)}")
             eudract += [n for n in found if n not in eudract]
         if (
             info.type == "CTIS"
@@ -382,7 +385,7 @@ def _trial_ids(study: Study) -> tuple[list[str], list[str]]:
         ):
             found = _EUCT_IN_TEXT.findall(text)
             if not found and info.type == "CTIS":
-                raise _bad(study, field, f"not an EU CT number: {text!r}")
+                raise _bad(study, field, f"not an EU CT number: {shown(text)}")
             euct += [n for n in found if n not in euct]
     return eudract, euct
 
@@ -577,7 +580,7 @@ def _country_code(name: str, study: Study, index: int) -> str:
         raise _bad(
             study,
             f"protocolSection.contactsLocationsModule.locations.{index}.country",
-            f"unknown country name {name.strip()!r}",
+            f"unknown country name {shown(name.strip())}",
         )
     return code
 

@@ -27,7 +27,7 @@ from pyoxigraph import NamedNode, Triple
 from python_calamine import CalamineError, CalamineWorkbook
 
 from graph_builder import iris
-from graph_builder.errors import InputError
+from graph_builder.errors import InputError, shown
 from graph_builder.literals import boolean_literal, date_literal
 from graph_builder.namespaces import RDF_TYPE, RDFS_LABEL, atmp, dct, prov, skos
 from graph_builder.sources.base import (
@@ -207,21 +207,21 @@ class EmaRow(BaseModel):
     @classmethod
     def _product_number(cls, value: str) -> str:
         if not iris.EMA_NUMBER_RE.match(value):
-            raise ValueError(f"not an EMA product number (EMEA/H/C/nnnnnn): {value!r}")
+            raise ValueError(f"not an EMA product number (EMEA/H/C/nnnnnn): {shown(value)}")
         return value
 
     @field_validator("status")
     @classmethod
     def _status(cls, value: str) -> str:
         if value not in STATUSES:
-            raise ValueError(f"unknown status {value!r}; known: {', '.join(STATUSES)}")
+            raise ValueError(f"unknown status {shown(value)}; known: {', '.join(STATUSES)}")
         return value
 
     @field_validator("url")
     @classmethod
     def _url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("https://", "http://")):
-            raise ValueError(f"not a URL: {value!r}")
+            raise ValueError(f"not a URL: {shown(value)}")
         return value
 
     @property
@@ -452,7 +452,7 @@ class _RowMapper:
         if row.ma_end_date is not None and row.status in MA_STATUSES:
             if row.status not in END_EVENTS:
                 raise InputError(
-                    f"an end date is given but the status is {row.status!r}",
+                    f"an end date is given but the status is {shown(row.status)}",
                     source_id=SOURCE_ID,
                     file=row.source_file,
                     record=row.record_id,
@@ -588,7 +588,7 @@ def _flag(value: Any, field: str, file: Path, row_number: int) -> bool | None:
     if text in ("yes", "no"):
         return text == "yes"
     raise InputError(
-        f"expected Yes or No, got {text!r}",
+        f"expected Yes or No, got {shown(text)}",
         source_id=SOURCE_ID,
         file=str(file),
         record=f"row {row_number}",
@@ -613,7 +613,7 @@ def _parse_date(value: Any, field: str, file: Path, row_number: int) -> dt.date 
             return None
     if match is None:
         raise InputError(
-            f"expected a date DD/MM/YYYY, got {text!r}",
+            f"expected a date DD/MM/YYYY, got {shown(text)}",
             source_id=SOURCE_ID,
             file=str(file),
             record=f"row {row_number}",
@@ -624,7 +624,7 @@ def _parse_date(value: Any, field: str, file: Path, row_number: int) -> dt.date 
         return dt.date(year, month, day)
     except ValueError as exc:
         raise InputError(
-            f"not a calendar date {text!r}: {exc}",
+            f"not a calendar date {shown(text)}: {exc}",
             source_id=SOURCE_ID,
             file=str(file),
             record=f"row {row_number}",
@@ -650,7 +650,7 @@ def read_curated_atmps(path: Path) -> frozenset[str]:
                 continue
             if not iris.EMA_NUMBER_RE.match(number):
                 raise InputError(
-                    f"not an EMA product number: {number!r}",
+                    f"not an EMA product number: {shown(number)}",
                     source_id=SOURCE_ID,
                     file=str(path),
                     record=f"line {line}",

@@ -28,7 +28,7 @@ from pyoxigraph import Literal, NamedNode, Triple
 
 from graph_builder import iris
 from graph_builder.countries import country_code
-from graph_builder.errors import InputError
+from graph_builder.errors import InputError, shown
 from graph_builder.literals import (
     TRUE,
     boolean_literal,
@@ -74,6 +74,10 @@ _LINK = re.compile(
 )
 _NCT = re.compile(r"NCT\d{8}")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
+# The marker line `D.IMP: n` is recognised with any digits, so that a bad one is reported, not
+# read as text of the field before it.
+_IMP_NUMBER = re.compile(r"[0-9]{1,4}")
 _PIP_DECISION = re.compile(r"P/\d{1,4}/\d{4}|EMEA-\d{6}-PIP\d{2}-\d{2}", re.IGNORECASE)
 _NOT_AVAILABLE: Final = frozenset(
     {"n/a", "na", "n.a.", "not applicable", "none", "-", "pending", "not yet available"}
@@ -242,7 +246,7 @@ def yes_no(entry: Entry | None) -> bool | None:
         return None
     key = entry.value.strip().lower()
     if key not in _YES_NO:
-        raise _bad(entry.field, f"expected Yes or No, got {_shown(entry.value)}")
+        raise _bad(entry.field, f"expected Yes or No, got {shown(entry.value)}")
     return _YES_NO[key]
 
 
@@ -255,20 +259,17 @@ def iso_date(entry: Entry | None) -> date | None:
             raise ValueError(text)
         return date.fromisoformat(text)
     except ValueError:
-        raise _bad(entry.field, f"expected a date YYYY-MM-DD, got {_shown(text)}") from None
+        raise _bad(entry.field, f"expected a date YYYY-MM-DD, got {shown(text)}") from None
 
 
 def integer(entry: Entry | None) -> int | None:
     if entry is None or not entry.value:
         return None
     text = entry.value.strip()
-    if not text.isdigit():
-        raise _bad(entry.field, f"expected a whole number, got {_shown(text)}")
+    # Not str.isdigit(): it accepts '²' and digit runs longer than int() converts.
+    if not _WHOLE_NUMBER.fullmatch(text):
+        raise _bad(entry.field, f"expected a whole number, got {shown(text)}")
     return int(text)
-
-
-def _shown(text: str) -> str:
-    return repr(text if len(text) <= 60 else text[:57] + "...")
 
 
 @dataclass
@@ -339,7 +340,7 @@ def _sponsor(block: list[Entry]) -> Sponsor | None:
         value = status.value.strip().lower()
         if value not in ("commercial", "non-commercial"):
             raise _bad(
-                status.field, f"expected Commercial or Non-Commercial, got {_shown(status.value)}"
+                status.field, f"expected Commercial or Non-Commercial, got {shown(status.value)}"
             )
         commercial = value == "commercial"
     country = fields.get("B.1.3.4")
@@ -347,7 +348,7 @@ def _sponsor(block: list[Entry]) -> Sponsor | None:
     if country is not None and country.value:
         code = country_code(country.value)
         if code is None:
-            raise _bad(country.field, f"unknown country {_shown(country.value)}")
+            raise _bad(country.field, f"unknown country {shown(country.value)}")
     return Sponsor(name=name, country=code, commercial=commercial)
 
 
@@ -355,6 +356,8 @@ def _imp(number: str, block: list[Entry]) -> Imp:
     fields = _Fields(block)
     classes = tuple(cls for code, cls in ATMP_CLASS_FLAGS if yes_no(fields.get(code)))
     orphan = yes_no(fields.get("D.2.5"))
+    if not _IMP_NUMBER.fullmatch(number):
+        raise _bad("D.IMP", f"expected an IMP number of 1 to 4 digits, got {shown(number)}")
     return Imp(
         number=int(number),
         role=fields.text("D.1.2 and D.1.3"),
@@ -380,7 +383,7 @@ def _pip_decision(entry: Entry | None) -> str | None:
         raise _bad(
             entry.field,
             "expected an EMA decision number (P/nnnn/yyyy) or a PIP number "
-            f"(EMEA-nnnnnn-PIPnn-nn), got {_shown(text)}",
+            f"(EMEA-nnnnnn-PIPnn-nn), got {shown(text)}",
         )
     return text
 
@@ -390,7 +393,7 @@ def _nct_numbers(entry: Entry | None) -> tuple[str, ...]:
         return ()
     found = tuple(dict.fromkeys(_NCT.findall(entry.value.upper())))
     if not found and "NCT" in entry.value.upper():
-        raise _bad(entry.field, f"expected an NCT number NCTnnnnnnnn, got {_shown(entry.value)}")
+        raise _bad(entry.field, f"expected an NCT number NCTnnnnnnnn, got {shown(entry.value)}")
     return found
 
 
@@ -398,7 +401,7 @@ def _trial_status(entry: Entry | None) -> str | None:
     if entry is None or not entry.value:
         return None
     if entry.value.strip().lower() not in TRIAL_STATUSES:
-        raise _bad(entry.field, f"unknown trial status {_shown(entry.value)}")
+        raise _bad(entry.field, f"unknown trial status {shown(entry.value)}")
     return entry.value.strip()
 
 
@@ -409,16 +412,16 @@ def _identity(fields: _Fields) -> tuple[str, str | None, str]:
         raise _bad("EudraCT Number", "missing")
     eudract = number.value.strip()
     if not iris.EUDRACT_RE.match(eudract):
-        raise _bad(number.field, f"not a EudraCT number: {_shown(eudract)}")
+        raise _bad(number.field, f"not a EudraCT number: {shown(eudract)}")
     a2 = fields.get("A.2")
     if a2 is not None and a2.value and a2.value.strip() != eudract:
-        raise _bad(a2.field, f"{_shown(a2.value)} differs from the summary's {eudract}")
+        raise _bad(a2.field, f"{shown(a2.value)} differs from the summary's {eudract}")
     link = fields.get("", "Link")
     if link is None or not link.value:
         raise _bad("Link", "missing")
     m = _LINK.match(link.value.strip())
     if m is None or m.group("eudract") != eudract:
-        raise _bad(link.field, f"not the register link of {eudract}: {_shown(link.value)}")
+        raise _bad(link.field, f"not the register link of {eudract}: {shown(link.value)}")
     cc = m.group("cc")
     if cc == "3rd":
         return eudract, None, link.value.strip()
@@ -428,7 +431,7 @@ def _identity(fields: _Fields) -> tuple[str, str | None, str]:
         named = country_code(authority.value.split(" - ", 1)[0])
         if named is not None and named != country:
             raise _bad(
-                authority.field, f"{_shown(authority.value)} is not in the Link's country {cc}"
+                authority.field, f"{shown(authority.value)} is not in the Link's country {cc}"
             )
     return eudract, country, link.value.strip()
 

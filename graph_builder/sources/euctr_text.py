@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Final
 
-from graph_builder.errors import InputError
+from graph_builder.errors import InputError, shown
 
 # Sections of the EudraCT form in the order the register writes them; a "code" that would go back
 # to an earlier section is a line of free text (e.g. "A. Patients ..." inside inclusion criteria).
@@ -202,7 +202,7 @@ def parse(lines: Iterable[str], file: str) -> Iterator[RawRecord]:
             if stripped and not (number == 1 and stripped.startswith(PREAMBLE_START)):
                 raise InputError(
                     "not an EU CTR full-text download: expected the register's preamble or a "
-                    f"'Summary' line, got {stripped[:60]!r}",
+                    f"'Summary' line, got {shown(stripped)}",
                     source_id="euctr",
                     file=file,
                     record=f"line {number}",
@@ -222,7 +222,7 @@ def parse(lines: Iterable[str], file: str) -> Iterator[RawRecord]:
                 section = opened.code[0] if opened.code[0] in SECTION_ORDER else section
             continue
         if current is None:
-            record.problems.append((number, f"text outside any field: {stripped[:60]!r}"))
+            record.problems.append((number, f"text outside any field: {shown(stripped)}"))
             continue
         current.add(line.rstrip())
 

@@ -13,6 +13,7 @@ from typing import ClassVar, Final
 from pyoxigraph import NamedNode, Triple
 
 from graph_builder import iris
+from graph_builder.errors import shown
 from graph_builder.literals import partial_date_literal
 from graph_builder.namespaces import atmp, skos
 from graph_builder.sources.base import ErrorHandler, raise_error
@@ -20,6 +21,7 @@ from graph_builder.sources.csv_records import (
     CsvRow,
     ProjectCsvSource,
     TripleSink,
+    keyable_rows,
     lit,
     read_rows,
     row_triples,
@@ -35,7 +37,9 @@ class HospitalExemptionSource(ProjectCsvSource):
 
     def read(self, path: Path, on_error: ErrorHandler = raise_error) -> Iterator[CsvRow]:
         # Use reports point at authorisations, so every file is read before a row is passed on.
-        rows = list(read_rows(path, SOURCE_ID, on_error))
+        rows = list(
+            keyable_rows(read_rows(path, SOURCE_ID, on_error), SOURCE_ID, _KEY_PARTS, on_error)
+        )
         authorisations = {
             he_key(str(r.get("country")), str(r.get("product_name")), str(r.get("valid_from")))
             for r in rows
@@ -57,7 +61,7 @@ class HospitalExemptionSource(ProjectCsvSource):
                     row.error(
                         SOURCE_ID,
                         "he_authorisations",
-                        f"unknown code {unknown[0]!r}: no hospital-exemption authorisation "
+                        f"unknown code {shown(unknown[0])}: no hospital-exemption authorisation "
                         "has that key",
                     )
                 )
@@ -78,6 +82,11 @@ def _covers_a_year_or_period(row: CsvRow) -> bool:
 
 def he_key(country: str, product_name: str, valid_from: str) -> str:
     return f"{iris.iso_country(country)}-{iris.slug(product_name)}-{valid_from}"
+
+
+# How each column becomes part of an authorisation key: a row where one cannot is refused in
+# `read`.
+_KEY_PARTS: Final = {"country": iris.iso_country, "product_name": iris.slug}
 
 
 def map_authorisation(sink: TripleSink, row: CsvRow) -> None:

@@ -12,9 +12,17 @@ from typing import ClassVar, Final
 from pyoxigraph import NamedNode, Triple
 
 from graph_builder import iris
+from graph_builder.errors import shown
 from graph_builder.namespaces import atmp
 from graph_builder.sources.base import ErrorHandler, raise_error
-from graph_builder.sources.csv_records import CsvRow, ProjectCsvSource, TripleSink, lit, read_rows
+from graph_builder.sources.csv_records import (
+    CsvRow,
+    ProjectCsvSource,
+    TripleSink,
+    keyable_rows,
+    lit,
+    read_rows,
+)
 from graph_builder.sources.reference import organisation
 
 SOURCE_ID: Final = "materials"
@@ -22,7 +30,15 @@ SOURCE_ID: Final = "materials"
 
 def product_key(supplier: str, catalogue_number: str) -> str:
     """`<supplier slug>-<catalogue number slug>` (ADR 0001), also the form of `equivalent_to`."""
-    return f"{iris.slug(iris.normalise_org_name(supplier))}-{iris.slug(catalogue_number)}"
+    return f"{_supplier_slug(supplier)}-{iris.slug(catalogue_number)}"
+
+
+def _supplier_slug(supplier: str) -> str:
+    return iris.slug(iris.normalise_org_name(supplier))
+
+
+# How each column becomes part of a product key: a row where one cannot is refused in `read`.
+_KEY_PARTS: Final = {"supplier_name": _supplier_slug, "catalogue_number": iris.slug}
 
 
 def material_product(supplier: str, catalogue_number: str) -> NamedNode:
@@ -35,7 +51,9 @@ class MaterialsSource(ProjectCsvSource):
 
     def read(self, path: Path, on_error: ErrorHandler = raise_error) -> Iterator[CsvRow]:
         # equivalent_to points at other rows, so the whole catalogue is read first.
-        rows = list(read_rows(path, SOURCE_ID, on_error))
+        rows = list(
+            keyable_rows(read_rows(path, SOURCE_ID, on_error), SOURCE_ID, _KEY_PARTS, on_error)
+        )
         keys = {
             product_key(str(r.get("supplier_name")), str(r.get("catalogue_number"))) for r in rows
         }
@@ -46,7 +64,7 @@ class MaterialsSource(ProjectCsvSource):
                     row.error(
                         SOURCE_ID,
                         "equivalent_to",
-                        f"unknown code {unknown[0]!r}: no catalogue row has that key",
+                        f"unknown code {shown(unknown[0])}: no catalogue row has that key",
                     )
                 )
                 continue

@@ -15,6 +15,7 @@ from typing import ClassVar, Final
 from pyoxigraph import Literal, NamedNode, Triple
 
 from graph_builder import iris
+from graph_builder.errors import shown
 from graph_builder.namespaces import RDF_TYPE, atmp, dct, rdfs, skos
 from graph_builder.sources.base import ErrorHandler, raise_error
 from graph_builder.sources.csv_records import (
@@ -97,7 +98,7 @@ def _references_resolve(
                     row.error(
                         SOURCE_ID,
                         column,
-                        f"unknown code {item!r}: no {target_column} of that value in {target}",
+                        f"unknown code {shown(item)}: no {target_column} of that value in {target}",
                     )
                 )
                 return False

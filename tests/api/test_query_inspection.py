@@ -6,7 +6,12 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from api.query_inspection import query_dataset, refuse_outbound, with_protocol_dataset
+from api.query_inspection import (
+    MAX_NESTING,
+    query_dataset,
+    refuse_outbound,
+    with_protocol_dataset,
+)
 from graph_builder.errors import ParameterError, QueryRefused
 
 BASE = "https://w3id.org/atmp-kg/sparql"
@@ -59,6 +64,22 @@ def test_service_and_load_are_refused(text: str) -> None:
 )
 def test_the_words_in_names_strings_iris_and_comments_are_not_refused(text: str) -> None:
     refuse_outbound(text)
+
+
+@pytest.mark.parametrize(("opening", "closing"), [("{", "}"), ("(", ")"), ("[", "]")])
+def test_nesting_deeper_than_the_limit_is_refused(opening: str, closing: str) -> None:
+    """Deep nesting would overflow the query worker's recursive parser: refused before it."""
+    deep = MAX_NESTING + 1
+    with pytest.raises(QueryRefused, match="nested more than"):
+        refuse_outbound("SELECT * WHERE { FILTER(" + opening * deep + closing * deep + ") }")
+
+
+def test_nesting_up_to_the_limit_and_brackets_in_strings_are_not_refused() -> None:
+    groups = MAX_NESTING - 1  # inside the query's own WHERE group
+    refuse_outbound("SELECT * WHERE " + "{" * (groups + 1) + " ?s ?p ?o " + "}" * (groups + 1))
+    many = "(" * (MAX_NESTING * 5)
+    refuse_outbound(f'SELECT * WHERE {{ ?s ?p "{many}" }} # {many}')
+    refuse_outbound("SELECT * WHERE { " + "{ ?s ?p ?o } " * (MAX_NESTING * 2) + "}")
 
 
 _UPDATE = """PREFIX ex: <http://example.org/>

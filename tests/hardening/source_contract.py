@@ -68,43 +68,9 @@ class KnownBug:
     regression_test: str
 
 
-CSV_SOURCES = ("reference", "materials", "hospital_exemption", "eudragmdp")
-LONG_OR_MULTILINE = re.compile(r"an error message of \d+ characters|a multi-line error")
-KNOWN_BUGS: tuple[KnownBug, ...] = (
-    KnownBug(
-        "euctr",
-        ValueError,
-        re.compile(r"invalid literal for int\(\)|Exceeds the limit \(4300 digits\)"),
-        "test_euctr_unicode_digit_count / test_euctr_long_imp_number",
-    ),
-    *(
-        KnownBug(
-            sid,
-            ValueError,
-            re.compile(r"Exceeds the limit \(4300 digits\)"),
-            "test_json_long_number",
-        )
-        for sid in ("ctis", "ctgov")
-    ),
-    *(
-        KnownBug(sid, RecursionError, re.compile("maximum recursion depth"), "test_json_deep")
-        for sid in ("ctis", "ctgov")
-    ),
-    KnownBug(
-        "ctgov",
-        AttributeError,
-        re.compile(r"object has no attribute 'get'"),
-        "test_ctgov_module_of_wrong_type",
-    ),
-    *(
-        KnownBug(sid, ValueError, re.compile("cannot make an IRI key"), "test_key_without_letters")
-        for sid in ("materials", "hospital_exemption")
-    ),
-    *(
-        KnownBug(sid, AssertionError, LONG_OR_MULTILINE, "test_error_echo_is_bounded")
-        for sid in (*CSV_SOURCES, "ema", "euctr")
-    ),
-)
+# None at present: the regression tests of the bugs listed here until they were fixed stay in
+# test_parsers_property.py as ordinary tests.
+KNOWN_BUGS: tuple[KnownBug, ...] = ()
 
 
 @dataclass(frozen=True, repr=False)

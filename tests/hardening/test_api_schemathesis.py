@@ -69,9 +69,8 @@ def writable_api(writable_server: Server) -> Any:
 
 # 500s already reported, told apart by the last exception in the server's log, each with a
 # regression test below that is expected to fail (strictly) until the bug is fixed.
-KNOWN_SERVER_ERRORS = (
-    (re.compile(r"^ValueError: Invalid base IRI"), "test_graph_path_that_is_not_an_iri"),
-)
+# None at present: test_graph_path_that_is_not_an_iri was one (fixed).
+KNOWN_SERVER_ERRORS: tuple[tuple[re.Pattern[str], str], ...] = ()
 _EXCEPTION_LINE = re.compile(r"^[A-Za-z_.]*(?:Error|Exception): .*$", re.MULTILINE)
 
 
@@ -158,13 +157,6 @@ def test_update_on_a_graph_that_is_not_there(writable_server: Server) -> None:
     assert response.json()["error"] != "internal_error"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="api/routers/graph_store.py _parse_rdf: the direct graph IRI made from the path is the "
-    "base IRI of ox.parse, which raises ValueError('Invalid base IRI') for a path such as %22 or "
-    "one with a space; only SyntaxError is caught, so PUT/POST /graph/<path> answer 500. Fix: "
-    "check the graph IRI with named_node() first (400 bad_parameter), or catch ValueError.",
-)
 @pytest.mark.parametrize("path", ["%22", "a%20b", "%7Bx%7D"])
 def test_graph_path_that_is_not_an_iri(writable_server: Server, path: str) -> None:
     response = httpx.put(

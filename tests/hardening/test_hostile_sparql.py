@@ -160,21 +160,7 @@ def _assert_contained(name: str, response: httpx.Response, elapsed: float) -> No
         assert body["error"] == "query_timeout", f"{name}: {body}"
 
 
-DEEP_NESTING_KILLS_A_WORKER = pytest.mark.xfail(
-    strict=True,
-    reason="A query nested ~20000 deep overflows the stack of the query worker process that "
-    "parses it (Oxigraph's recursive parser); graph_builder/store/guarded.py sees the worker die "
-    "and raises StoreError, so the API answers 500 store_error and restarts the worker. Fix: "
-    "refuse deep nesting before it reaches a worker, e.g. api/query_inspection.py counting the "
-    "brace and parenthesis depth its tokeniser already tracks (QueryRefused over ~500).",
-)
-CASES = [
-    pytest.param(name, marks=DEEP_NESTING_KILLS_A_WORKER) if "20000" in name else name
-    for name in HOSTILE
-]
-
-
-@pytest.mark.parametrize("name", CASES)
+@pytest.mark.parametrize("name", HOSTILE)
 def test_hostile_query_is_refused_or_stopped(
     server: Server, health: HealthWatch, name: str
 ) -> None:
@@ -267,15 +253,6 @@ def test_a_burst_of_hostile_queries_is_contained(server: Server) -> None:
     assert response.status_code == 200
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="api/routers/meta.py health() runs its ASK {} through the same query workers as "
-    "clients (graph_builder/store/guarded.py GuardedExecutor, 2 workers): with more slow "
-    "queries in flight than workers, /health waits the full query time limit and answers 504 "
-    "('no query worker became free'). A liveness probe would then restart a healthy server. "
-    "Fix: keep /health off the client queue (a worker reserved for it, or a direct read-only "
-    "check of the published store with a short timeout).",
-)
 def test_a_burst_of_hostile_queries_leaves_health_answering(
     server: Server, health: HealthWatch
 ) -> None:

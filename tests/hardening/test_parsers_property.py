@@ -5,7 +5,7 @@ none crashes. A failing build changes nothing in the store (the last tests).
 Bounded: ATMP_KG_HARDENING_EXAMPLES examples per source (default 100), each input under 1.2 MB.
 Bugs found here and not fixed yet are listed in KNOWN_BUGS with a deterministic regression test
 marked xfail(strict=True); the property tests skip over exactly those failures, so they keep
-watching for new ones.
+watching for new ones. The regression tests of fixed bugs stay below as ordinary tests.
 """
 
 from __future__ import annotations
@@ -114,12 +114,6 @@ CTGOV_RECORD = "ctgov-v2/NCT03275402.json"
 SAMPLE_EMA = "ema-epar/medicines-output-medicines-report_en.xlsx"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="graph_builder/sources/euctr.py integer(): str.isdigit() accepts '²' and long digit "
-    "runs that int() refuses; ValueError escapes read(). Fix: match r'[0-9]{1,9}' before int().",
-)
 @pytest.mark.parametrize("count", ["²", "9" * 5000], ids=["superscript", "5000-digits"])
 def test_euctr_unicode_digit_count(samples: Path, tmp_path: Path, count: str) -> None:
     text = re.sub(
@@ -134,12 +128,6 @@ def test_euctr_unicode_digit_count(samples: Path, tmp_path: Path, count: str) ->
     assert outcome.error.field is not None and "F.4.2.2" in outcome.error.field
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="graph_builder/sources/euctr.py _imp(): int() of a 'D.IMP: n' marker of more than "
-    "4300 digits raises ValueError. Fix: bound the marker regex in euctr_text.py to [0-9]{1,4}.",
-)
 def test_euctr_long_imp_number(samples: Path, tmp_path: Path) -> None:
     text = re.sub(r"(?m)^D\.IMP: ?1$", "D.IMP: " + "1" * 5000, _sample_text(samples, EUCTR_SE))
     path = tmp_path / "record.txt"
@@ -147,13 +135,6 @@ def test_euctr_long_imp_number(samples: Path, tmp_path: Path) -> None:
     assert isinstance(check_input("euctr", path)[0].error, InputError)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="json.load turns a number of more than 4300 digits into ValueError('Exceeds the "
-    "limit'), which is not the JSONDecodeError that graph_builder/sources/base.py read_json() "
-    "(used by ctis and ctgov) catches. Fix: catch ValueError there (JSONDecodeError is one).",
-)
 @pytest.mark.parametrize(("source_id", "sample"), [("ctis", CTIS_RECORD), ("ctgov", CTGOV_RECORD)])
 def test_json_long_number(samples: Path, tmp_path: Path, source_id: str, sample: str) -> None:
     text = _sample_text(samples, sample)
@@ -162,13 +143,6 @@ def test_json_long_number(samples: Path, tmp_path: Path, source_id: str, sample:
     assert isinstance(check_input(source_id, path)[0].error, InputError)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=RecursionError,
-    reason="json.load raises RecursionError on deeply nested arrays; graph_builder/sources/"
-    "base.py read_json() (used by ctis and ctgov) lets it escape. Fix: catch RecursionError "
-    "there and raise InputError('nested too deeply').",
-)
 @pytest.mark.parametrize(("source_id", "sample"), [("ctis", CTIS_RECORD), ("ctgov", CTGOV_RECORD)])
 def test_json_deep(samples: Path, tmp_path: Path, source_id: str, sample: str) -> None:
     text = _sample_text(samples, sample)
@@ -178,13 +152,6 @@ def test_json_deep(samples: Path, tmp_path: Path, source_id: str, sample: str) -
     assert isinstance(check_input(source_id, path)[0].error, InputError)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AttributeError,
-    reason="graph_builder/sources/ctgov.py _validate(): raw.get('protocolSection', {}).get(...) "
-    "assumes objects; a list there raises AttributeError. Fix: let the pydantic model validate "
-    "first, or check isinstance(..., dict) at each step.",
-)
 def test_ctgov_module_of_wrong_type(samples: Path, tmp_path: Path) -> None:
     doc = json.loads(_sample_text(samples, CTGOV_RECORD))
     doc["protocolSection"] = [doc["protocolSection"]]
@@ -206,13 +173,6 @@ def _with_cell(tmp_path: Path, source_id: str, file: str, column: str, value: st
     return folder
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="materials.py read() (product_key) and hospital_exemption.py read() (he_key) call "
-    "iris.slug, whose ValueError for a name without a letter or digit escapes read(). Fix: "
-    "catch ValueError per row there and pass InputError(record=row, field=column) to on_error.",
-)
 @pytest.mark.parametrize(
     ("source_id", "file", "column"),
     [
@@ -230,15 +190,6 @@ def test_key_without_letters(tmp_path: Path, source_id: str, file: str, column: 
 HUGE = "9" * 50_000
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="Error messages echo the whole bad value: csv_records.py _convert/_check_pattern "
-    "({raw!r}) and _check_header (field=<header text>), reference.py _references_resolve, "
-    "ema.py _flag/_parse_date ({text!r}); euctr.py _record_name puts a multi-line EudraCT "
-    "value in the record name. A 50 kB cell gives a 50 kB 'one-line' error. Fix: show values "
-    "shortened and repr-escaped, as euctr.py _shown() does.",
-)
 @pytest.mark.parametrize(
     "case",
     ["csv-cell", "csv-header", "csv-header-newline", "reference-code", "ema-flag", "euctr-record"],
@@ -273,7 +224,7 @@ def test_error_echo_is_bounded(samples: Path, tmp_path: Path, case: str) -> None
         )
         path.write_text(text, encoding="utf-8")
     strict, _lenient = check_input(sid, path)
-    assert strict.error is not None  # the contract check above is what fails today
+    assert strict.error is not None  # check_input has checked it is one line of bounded length
 
 
 # --- a failing build changes nothing -----------------------------------------------------------

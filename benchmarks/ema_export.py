@@ -14,48 +14,9 @@ from typing import Final
 
 from benchmarks.world import World, day, ema_number, later
 from benchmarks.xlsx import write_xlsx
+from graph_builder.sources.ema import CURRENT_LAYOUT_HEADERS
 
-HEADERS: Final = (
-    "Category",
-    "Name of medicine",
-    "EMA product number",
-    "Medicine status",
-    "Opinion status",
-    "Latest procedure affecting product information",
-    "International non-proprietary name (INN) / common name",
-    "Active substance",
-    "Therapeutic area (MeSH)",
-    "Species\n(veterinary)",
-    "Patient safety",
-    "ATC code (human)",
-    "ATCvet code (veterinary)",
-    "Pharmacotherapeutic group\n(human)",
-    "Pharmacotherapeutic group\n(veterinary)",
-    "Therapeutic indication",
-    "Accelerated assessment",
-    "Additional monitoring",
-    "Advanced therapy",
-    "Biosimilar",
-    "Conditional approval",
-    "Exceptional circumstances",
-    "Generic or hybrid",
-    "Orphan medicine",
-    "PRIME: priority medicine",
-    "Marketing authorisation developer / applicant / holder",
-    "European Commission decision date",
-    "Start of rolling review date",
-    "Start of evaluation date",
-    "Opinion adopted date",
-    "Withdrawal of application date",
-    "Marketing authorisation date",
-    "Refusal of marketing authorisation date",
-    "Withdrawal / expiry / revocation / lapse of marketing authorisation date",
-    "Suspension of marketing authorisation date",
-    "Revision number",
-    "First published date",
-    "Last updated date",
-    "Medicine URL",
-)
+HEADERS: Final = CURRENT_LAYOUT_HEADERS
 STATUSES: Final = (
     ("Authorised", 0.7),
     ("Application withdrawn", 0.12),

@@ -94,6 +94,50 @@ END_EVENTS: Final = {
     "Revoked": "Withdrawal",
 }
 
+# The 39 headers of the current export (generated 29/01/2026), exactly as EMA writes them; the
+# benchmark generator and the test fixtures write workbooks with this header.
+CURRENT_LAYOUT_HEADERS: Final = (
+    "Category",
+    "Name of medicine",
+    "EMA product number",
+    "Medicine status",
+    "Opinion status",
+    "Latest procedure affecting product information",
+    "International non-proprietary name (INN) / common name",
+    "Active substance",
+    "Therapeutic area (MeSH)",
+    "Species\n(veterinary)",
+    "Patient safety",
+    "ATC code (human)",
+    "ATCvet code (veterinary)",
+    "Pharmacotherapeutic group\n(human)",
+    "Pharmacotherapeutic group\n(veterinary)",
+    "Therapeutic indication",
+    "Accelerated assessment",
+    "Additional monitoring",
+    "Advanced therapy",
+    "Biosimilar",
+    "Conditional approval",
+    "Exceptional circumstances",
+    "Generic or hybrid",
+    "Orphan medicine",
+    "PRIME: priority medicine",
+    "Marketing authorisation developer / applicant / holder",
+    "European Commission decision date",
+    "Start of rolling review date",
+    "Start of evaluation date",
+    "Opinion adopted date",
+    "Withdrawal of application date",
+    "Marketing authorisation date",
+    "Refusal of marketing authorisation date",
+    "Withdrawal / expiry / revocation / lapse of marketing authorisation date",
+    "Suspension of marketing authorisation date",
+    "Revision number",
+    "First published date",
+    "Last updated date",
+    "Medicine URL",
+)
+
 # Header text (white space folded, lower case) -> field, for both layouts.
 HEADERS: Final = {
     "category": "category",

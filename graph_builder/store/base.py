@@ -105,3 +105,24 @@ def quads_in(graph: str, triples: Iterable[Triple]) -> Iterator[Quad]:
     g = NamedNode(graph)
     for t in triples:
         yield Quad(t.subject, t.predicate, t.object, g)
+
+
+class WritesThroughWriter:
+    """Single writes for a store whose writes all go through `writing()`: each one is its own
+    all-or-nothing write (the embedded store publishes a new version, the remote store stages
+    and moves). Subclasses provide `writing()`."""
+
+    def writing(self) -> AbstractContextManager[Store]:
+        raise NotImplementedError
+
+    def replace_graph(self, graph: str, triples: Iterable[Triple]) -> int:
+        with self.writing() as w:
+            return w.replace_graph(graph, triples)
+
+    def load_file(self, path: Path, graph: str) -> int:
+        with self.writing() as w:
+            return w.load_file(path, graph)
+
+    def drop_graph(self, graph: str) -> None:
+        with self.writing() as w:
+            w.drop_graph(graph)

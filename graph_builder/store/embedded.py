@@ -34,6 +34,7 @@ from graph_builder.store.base import (
     Bindings,
     ExportFormat,
     QueryResult,
+    WritesThroughWriter,
     quads_in,
     rdf_format_for,
 )
@@ -199,7 +200,7 @@ class _Counter:
         return q
 
 
-class EmbeddedStore:
+class EmbeddedStore(WritesThroughWriter):
     """The Store protocol over a store folder with atomic publication of each write."""
 
     def __init__(self, root: Path) -> None:
@@ -252,18 +253,6 @@ class EmbeddedStore:
         self.reader().export(out, fmt, graph)
 
     # --- writing -------------------------------------------------------------------------
-    def replace_graph(self, graph: str, triples: Iterable[ox.Triple]) -> int:
-        with self.writing() as w:
-            return w.replace_graph(graph, triples)
-
-    def load_file(self, path: Path, graph: str) -> int:
-        with self.writing() as w:
-            return w.load_file(path, graph)
-
-    def drop_graph(self, graph: str) -> None:
-        with self.writing() as w:
-            w.drop_graph(graph)
-
     def update(self, update: str) -> None:
         with self.writing() as w:
             w.update(update)

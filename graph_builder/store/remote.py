@@ -66,6 +66,7 @@ from graph_builder.store.base import (
     ExportFormat,
     QueryResult,
     SelectResult,
+    WritesThroughWriter,
     rdf_format_for,
 )
 from graph_builder.store.bindings import bind, named_node, query_form
@@ -140,7 +141,7 @@ class EndpointAuth:
             wrapper.setCredentials(self.user, self.password)
 
 
-class SparqlEndpointStore:
+class SparqlEndpointStore(WritesThroughWriter):
     """The Store protocol over SPARQL 1.1 Query + Update + Graph Store HTTP Protocol URLs."""
 
     def __init__(
@@ -262,18 +263,6 @@ class SparqlEndpointStore:
         return result
 
     # --- writing -------------------------------------------------------------------------
-    def replace_graph(self, graph: str, triples: Iterable[ox.Triple]) -> int:
-        with self.writing() as w:
-            return w.replace_graph(graph, triples)
-
-    def load_file(self, path: Path, graph: str) -> int:
-        with self.writing() as w:
-            return w.load_file(path, graph)
-
-    def drop_graph(self, graph: str) -> None:
-        with self.writing() as w:
-            w.drop_graph(graph)
-
     def update(self, update: str) -> None:
         self._send(
             "POST",

@@ -1,5 +1,6 @@
-"""A minimal, dependency-free .xlsx writer: one sheet of text cells (inline strings), enough
-for python-calamine to read an EMA-export-shaped workbook. Byte-identical output for the same
+"""A minimal, dependency-free .xlsx writer: one sheet of text (inline string) and number cells,
+enough for python-calamine to read an EMA-export-shaped workbook (the benchmark generator and the
+EMA test fixtures both write theirs with it). Byte-identical output for the same
 rows (fixed zip timestamps), so generated data is reproducible by seed."""
 
 from __future__ import annotations
@@ -58,10 +59,17 @@ def _column(index: int) -> str:
     return name
 
 
-def _row(number: int, cells: Sequence[str | None]) -> str:
+Cell = str | float | None
+
+
+def _row(number: int, cells: Sequence[Cell]) -> str:
     parts = [f'<row r="{number}">']
     for i, value in enumerate(cells):
         if value is None or value == "":
+            continue
+        if isinstance(value, float | int):
+            # Old EMA exports store some columns (e.g. revision numbers) as numbers.
+            parts.append(f'<c r="{_column(i)}{number}"><v>{value}</v></c>')
             continue
         text = escape(value, {'"': "&quot;"})
         space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
@@ -70,7 +78,7 @@ def _row(number: int, cells: Sequence[str | None]) -> str:
     return "".join(parts)
 
 
-def write_xlsx(path: Path, sheet_name: str, rows: Iterable[Sequence[str | None]]) -> None:
+def write_xlsx(path: Path, sheet_name: str, rows: Iterable[Sequence[Cell]]) -> None:
     """Write `rows` (row 1 first; None or "" leaves a cell empty) as the only sheet."""
     body = "".join(_row(n, cells) for n, cells in enumerate(rows, start=1))
     sheet = (

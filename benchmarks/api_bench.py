@@ -35,6 +35,14 @@ SIMPLE_SPARQL: Final = (
     "SELECT ?trial ?label WHERE { ?trial a atmp:ClinicalTrial ; rdfs:label ?label } "
     "ORDER BY ?trial LIMIT 100"
 )
+# A selective query a researcher would type: the trials testing one product (bound IRI, joins
+# on indexed patterns). The sort above is bound by the engine; this one by per-request overhead.
+SELECTIVE_SPARQL: Final = (
+    "PREFIX atmp: <https://w3id.org/atmp-kg/ontology#>\n"
+    "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+    "SELECT ?trial ?label WHERE {{ ?trial atmp:testsProduct <{product}> ; rdfs:label ?label }} "
+    "LIMIT 100"
+)
 NAMED_QUERY: Final = "product_timeline"
 
 
@@ -216,6 +224,7 @@ def operations(probes: dict[str, str]) -> dict[str, dict[str, Any]]:
     params = {"product": probes["product"]}
     named_sparql = bind(query.paged_sparql(100, 0), query.terms(params))
     entity_path = "/id/" + probes["product"].removeprefix(ID)
+    selective = SELECTIVE_SPARQL.format(product=probes["product"])
     return {
         "entity lookup": {
             "path": entity_path,
@@ -231,6 +240,11 @@ def operations(probes: dict[str, str]) -> dict[str, dict[str, Any]]:
             "path": "/sparql?" + urllib.parse.urlencode({"query": SIMPLE_SPARQL}),
             "accept": JSON_RESULTS,
             "sparql": SIMPLE_SPARQL,
+        },
+        "/sparql selective SELECT": {
+            "path": "/sparql?" + urllib.parse.urlencode({"query": selective}),
+            "accept": JSON_RESULTS,
+            "sparql": selective,
         },
     }
 

@@ -85,7 +85,9 @@ def generate(out: Path, records: int, seed: int = 7) -> dict[str, Any]:
             "product": iris.product(ema_number=number or None, name=name).value,
             "nct": nct(0),
             "eudract": eudract(0),
-            "label": "synthetic medicine 00000",
+            # A name fragment of the first ten products ("Synthetic cel therapy 000003"), which
+            # every data set has; EMA export names only become labels for ATMP rows.
+            "label": "therapy 00000",
         },
         "seconds": round(time.perf_counter() - started, 2),
     }

@@ -9,6 +9,8 @@ import re
 from pathlib import Path
 from typing import Any, Final
 
+from benchmarks.query_bench import ALL_PAIRS
+
 NOTES: Final = Path(__file__).resolve().parent / "notes.md"
 BUILD_TARGET: Final = 300_000  # triples/s end to end
 LOOKUP_P50_MS: Final = 5.0
@@ -358,14 +360,20 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                 "ok": not slow,
             }
         )
-        pairs = next((q for q in at_1m["queries"] if q["name"].startswith("all-pairs")), None)
-        if pairs and pairs["runs"]:
+        by_name = {q["name"]: q for q in at_1m["queries"] if q["runs"]}
+        pairs = by_name.get(ALL_PAIRS)
+        if pairs:
+            # The facts are derived once per published version: the first answer pays for it.
+            first = by_name.get(f"{ALL_PAIRS}, first answer of a version")
+            worst = max(pairs["p50_ms"], first["p50_ms"] if first else 0.0)
+            cold = f", first answer of a version {first['p50_ms'] / 1000:.2f} s" if first else ""
             found.append(
                 {
                     "target": f"all-pairs manufacturability ≤ {ALL_PAIRS_MS / 1000:g} s at 1M",
-                    "measured": f"{pairs['p50_ms'] / 1000:.2f} s ({pairs['rows']:,} pairs) at "
-                    f"{_scale_name(at_1m)}",
-                    "ok": pairs["p50_ms"] <= ALL_PAIRS_MS,
+                    "measured": f"{pairs['p50_ms'] / 1000:.3f} s p50 ({pairs['rows']:,} pairs)"
+                    + cold
+                    + f" at {_scale_name(at_1m)}",
+                    "ok": worst <= ALL_PAIRS_MS,
                 }
             )
     for r in scales:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Final
 
 import rdflib
-from pyoxigraph import RdfFormat, Triple, parse, serialize
+from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, parse
 
 ONTOLOGY_DIR: Final = Path(__file__).resolve().parent
 ATMP_TTL: Final = ONTOLOGY_DIR / "atmp.ttl"
@@ -26,6 +26,7 @@ DEFAULT_DOCS_DIR: Final = ONTOLOGY_DIR / "docs"
 ONTOLOGY_IRI: Final = "https://w3id.org/atmp-kg/ontology"
 VERSION_IRI: Final = ONTOLOGY_IRI + "/0.1.0"
 CHECK_SUFFIX: Final = "_violation.rq"
+_XSD_STRING: Final = NamedNode("http://www.w3.org/2001/XMLSchema#string")
 
 
 def _parse_turtle(path: Path) -> Iterator[Triple]:
@@ -46,10 +47,36 @@ def load_shapes_triples() -> list[Triple]:
     return list(_parse_turtle(SHAPES_TTL))
 
 
+def _rdflib_term(term: NamedNode | BlankNode | Literal | Triple) -> rdflib.term.Identifier:
+    if isinstance(term, NamedNode):
+        return rdflib.URIRef(term.value)
+    if isinstance(term, BlankNode):
+        return rdflib.BNode(term.value)
+    if isinstance(term, Literal):
+        if term.language is not None:
+            return rdflib.Literal(term.value, lang=term.language)
+        # rdflib writes a simple literal without a datatype (so does its N-Triples parser).
+        datatype = None if term.datatype == _XSD_STRING else rdflib.URIRef(term.datatype.value)
+        return rdflib.Literal(term.value, datatype=datatype)
+    raise TypeError(f"rdflib graphs hold no RDF-star triple terms: {term}")
+
+
 def to_rdflib(triples: Iterable[Triple]) -> rdflib.Graph:
-    """An rdflib copy of pyoxigraph triples, through N-Triples (lossless, blank nodes included)."""
+    """An rdflib copy of pyoxigraph triples (lossless, blank nodes keep their labels).
+
+    Term by term rather than through an N-Triples text: the validation gate converts tens of
+    thousands of triples per build and re-parsing them cost more than converting."""
+    terms: dict[NamedNode | BlankNode | Literal | Triple, rdflib.term.Identifier] = {}
+
+    def term(node: NamedNode | BlankNode | Literal | Triple) -> rdflib.term.Identifier:
+        # Predicates, classes and linked nodes recur: each is converted once.
+        converted = terms.get(node)
+        if converted is None:
+            converted = terms[node] = _rdflib_term(node)
+        return converted
+
     graph = rdflib.Graph()
-    graph.parse(data=serialize(triples, format=RdfFormat.N_TRIPLES), format="nt")
+    graph.addN((term(t.subject), term(t.predicate), term(t.object), graph) for t in triples)
     return graph
 
 

@@ -7,18 +7,25 @@ store runs at any size. A build runs both before it publishes anything.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import NamedTuple, Protocol
+from typing import Final, NamedTuple, Protocol
 
 import pyshacl
 import rdflib
 from pyoxigraph import Triple
-from rdflib.namespace import RDFS, SH
+from rdflib.namespace import RDF, RDFS, SH
 
 from graph_builder.store.base import Bindings, QueryResult, SelectResult, Term
-from ontology.model import Check, load_checks, ontology_graph, shapes_graph, to_rdflib
+from ontology.model import (
+    ONTOLOGY_IRI,
+    Check,
+    load_checks,
+    ontology_graph,
+    shapes_graph,
+    to_rdflib,
+)
 
 
 @dataclass(frozen=True)
@@ -63,19 +70,81 @@ def _results(report: rdflib.Graph) -> list[ShaclResult]:
     return results
 
 
+SHAPES_NS: Final = ONTOLOGY_IRI + "/shapes#"
+
+# Shapes whose rule a store-side violation check applies as well, by shape IRI -> check name. A
+# caller that runs the checks on the same data (the build gate) leaves these shapes out of pyshacl:
+# each is an sh:sparql constraint, which rdflib re-parses for every focus node (23 % of a
+# 105k-triple build, benchmarks/notes.md), while the store runs the check over every triple in
+# milliseconds. shapes.ttl keeps them, so a full SHACL validation still applies them.
+STORE_CHECKED_SHAPES: Final[Mapping[str, str]] = {
+    SHAPES_NS + "ValidityPeriodShape": "validity_period_inverted_violation",
+}
+
+
 @cache
-def _shapes() -> rdflib.Graph:
+def _shapes(*, checks_run_in_store: bool = False) -> rdflib.Graph:
     # Parsed once per process; pyshacl only reads the shapes graph.
-    return shapes_graph()
+    shapes = shapes_graph()
+    if checks_run_in_store:
+        for shape in STORE_CHECKED_SHAPES:
+            # The shape with its blank-node constraints (its concise bounded description).
+            shapes -= shapes.cbd(rdflib.URIRef(shape))
+    return shapes
+
+
+# Constraint parameters whose value is a property of the focus node, read like a path.
+_COMPARED: Final = (SH.equals, SH.disjoint, SH.lessThan, SH.lessThanOrEquals)
+# How a complex path holds its parts (besides sh:inversePath, which turns the direction).
+_PATH_LINKS: Final = frozenset(
+    {RDF.first, RDF.rest, SH.alternativePath, SH.zeroOrMorePath, SH.oneOrMorePath, SH.zeroOrOnePath}
+)
+
+
+class PathPredicates(NamedTuple):
+    """The predicates the shapes read from a node (`forward`, rdf:type included) and into it
+    (`inverse`, under sh:inversePath)."""
+
+    forward: frozenset[str]
+    inverse: frozenset[str]
+
+
+@cache
+def path_predicates(*, checks_run_in_store: bool = False) -> PathPredicates:
+    """What the shapes (as `validate` runs them) read: the build gate samples only these triples
+    around its focus nodes, not a hub's every link (a country has a link from every trial)."""
+    shapes = _shapes(checks_run_in_store=checks_run_in_store)
+    forward: set[str] = {str(RDF.type)}
+    inverse: set[str] = set()
+
+    def walk(path: rdflib.term.Node, backwards: bool) -> None:
+        if path == RDF.nil:
+            return
+        if isinstance(path, rdflib.URIRef):
+            (inverse if backwards else forward).add(str(path))
+            return
+        # A blank node: a sequence (an RDF list), or an inverse, alternative or repeated path.
+        for link, inner in shapes.predicate_objects(path):
+            if link == SH.inversePath:
+                walk(inner, not backwards)
+            elif link in _PATH_LINKS:
+                walk(inner, backwards)
+
+    for path in shapes.objects(None, SH.path):
+        walk(path, backwards=False)
+    for compared in _COMPARED:
+        for path in shapes.objects(None, compared):
+            walk(path, backwards=False)
+    return PathPredicates(frozenset(forward), frozenset(inverse))
 
 
 @cache
 def _class_hierarchy() -> rdflib.Graph:
     """rdfs:subClassOf between named classes of the ontology (and its alignments).
 
-    That is all sh:class / sh:targetClass need, and mixing only these ~60 triples into the data
-    graph keeps a validation ~50x faster than mixing the whole ontology (measured: 0.01 s vs
-    0.6 s for a small module)."""
+    That is all sh:class / sh:targetClass need: adding only these ~60 triples to the data graph
+    keeps a validation ~50x faster than mixing in the whole ontology (measured: 0.01 s vs 0.6 s
+    for a small module)."""
     hierarchy = rdflib.Graph()
     for sub, sup in ontology_graph().subject_objects(RDFS.subClassOf):
         if isinstance(sub, rdflib.URIRef) and isinstance(sup, rdflib.URIRef):
@@ -84,22 +153,34 @@ def _class_hierarchy() -> rdflib.Graph:
 
 
 def validate(
-    data: Iterable[Triple] | rdflib.Graph, *, with_ontology: bool = True
+    data: Iterable[Triple] | rdflib.Graph,
+    *,
+    with_ontology: bool = True,
+    checks_run_in_store: bool = False,
 ) -> ValidationOutcome:
     """Validate data (pyoxigraph triples or an rdflib graph) against shapes.ttl.
 
-    with_ontology: mix the ontology's class hierarchy into the data graph (pyshacl's ont_graph) so
-    that sh:class and sh:targetClass follow rdfs:subClassOf (e.g. a CARTProduct is checked as a
-    GTMP).
+    with_ontology: add the ontology's class hierarchy to the data graph so that sh:class and
+    sh:targetClass follow rdfs:subClassOf (e.g. a CARTProduct is checked as a GTMP).
+    checks_run_in_store: the caller runs checks/*_violation.rq on the same data, so the shapes
+    that duplicate one of them (STORE_CHECKED_SHAPES) are left out.
     """
-    graph = data if isinstance(data, rdflib.Graph) else to_rdflib(data)
+    # pyshacl validates in place in a graph of our own: no clone of the data for ont_graph mixing,
+    # and a caller's rdflib graph is never modified.
+    if isinstance(data, rdflib.Graph):
+        graph = rdflib.Graph()
+        graph += data
+    else:
+        graph = to_rdflib(data)
+    if with_ontology:
+        graph += _class_hierarchy()
     conforms, report_graph, report_text = pyshacl.validate(
         graph,
-        shacl_graph=_shapes(),
-        ont_graph=_class_hierarchy() if with_ontology else None,
+        shacl_graph=_shapes(checks_run_in_store=checks_run_in_store),
         inference="none",
         advanced=True,
         allow_warnings=False,
+        inplace=True,
     )
     assert isinstance(report_graph, rdflib.Graph)
     return ValidationOutcome(bool(conforms), str(report_text), _results(report_graph))

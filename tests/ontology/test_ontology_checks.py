@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from conftest import MemoryStore
 
-from ontology.model import load_checks
+from graph_builder.store.embedded import OxigraphStore
+from ontology.model import Check, load_checks
 from ontology.shacl import run_checks
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -16,8 +16,10 @@ CHECKS = load_checks()
 EX = "https://w3id.org/atmp-kg/id/example/"
 
 
-def test_valid_example_has_no_violations(store_with_ontology: MemoryStore) -> None:
-    store_with_ontology.add_file(FIXTURES / "valid.ttl", "https://w3id.org/atmp-kg/graph/reference")
+def test_valid_example_has_no_violations(store_with_ontology: OxigraphStore) -> None:
+    store_with_ontology.load_file(
+        FIXTURES / "valid.ttl", "https://w3id.org/atmp-kg/graph/reference"
+    )
     assert run_checks(store_with_ontology) == []
 
 
@@ -29,10 +31,10 @@ def test_every_check_has_a_seeded_fixture() -> None:
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=[c.name for c in CHECKS])
-def test_check_finds_its_seeded_violation(check: object, store_with_ontology: MemoryStore) -> None:
-    name = check.name  # type: ignore[attr-defined]
+def test_check_finds_its_seeded_violation(check: Check, store_with_ontology: OxigraphStore) -> None:
+    name = check.name
     fixture = FIXTURES / f"check_{name.removesuffix('_violation')}.ttl"
-    store_with_ontology.add_file(fixture, "https://w3id.org/atmp-kg/graph/reference")
+    store_with_ontology.load_file(fixture, "https://w3id.org/atmp-kg/graph/reference")
     violations = run_checks(store_with_ontology)
     # Only the seeded node is reported, and only by this check (fixtures are minimal).
     assert {v.check for v in violations} == {name}
@@ -40,7 +42,7 @@ def test_check_finds_its_seeded_violation(check: object, store_with_ontology: Me
     assert all(v.description for v in violations)
 
 
-def test_validity_check_orders_mixed_precision(store_with_ontology: MemoryStore) -> None:
+def test_validity_check_orders_mixed_precision(store_with_ontology: OxigraphStore) -> None:
     """A month-precision start after a day-precision end is inverted; within the month it is not
     (a plain `<` between xsd:gYearMonth and xsd:date would miss both)."""
     data = b"""@prefix atmp: <https://w3id.org/atmp-kg/ontology#> .
@@ -51,7 +53,7 @@ def test_validity_check_orders_mixed_precision(store_with_ontology: MemoryStore)
     triples = [
         ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(data, ox.RdfFormat.TURTLE)
     ]
-    store_with_ontology.add_triples(triples, "https://w3id.org/atmp-kg/graph/hospital_exemption")
+    store_with_ontology.replace_graph("https://w3id.org/atmp-kg/graph/hospital_exemption", triples)
     (check,) = [c for c in CHECKS if c.name == "validity_period_inverted_violation"]
     violations = run_checks(store_with_ontology, checks=[check])
     assert [v.focus for v in violations] == [ox.NamedNode(EX + "bad")]

@@ -7,7 +7,9 @@ Interface contract (the API, the named queries and the build rely on these; keep
   -> list[Assessment]` — one assessment per (site, product with a manufacturing process), sorted
   by product label, then can-make first, then site label. `on` defaults to today. With `product`
   or `site` (IRIs) only those pairs are assessed; an unknown IRI, or a product without a
-  recorded process, raises `NotFound` with the reason.
+  recorded process, raises `NotFound` with the reason. On an embedded store the facts are read
+  once per published version (graph_builder.per_version) and each call only applies the rule;
+  other stores are queried on every call.
 - `Assessment` (frozen dataclass): `facility: Ref`, `product: Ref` (`Ref(iri, label)`),
   `can_make: bool`, `on: date`, `scope: str | None` (the use assessed: "commercial",
   "investigational" or "hospital exemption"), `process: str | None`,
@@ -17,14 +19,17 @@ Interface contract (the API, the named queries and the build rely on these; keep
   certificates the answer rests on), `illustrative: bool`; `as_dict()` for JSON.
 - `materialise(store, on: date | None = None) -> int` — recompute every assessment and write
   it into the `inferred` graph as `atmp:ManufacturabilityAssessment` nodes (ADR 0001 terms,
-  reasons as `rdfs:comment`, provenance as `prov:wasDerivedFrom`), replacing only the
-  assessment triples there; returns the number of assessments. Call it on the build's writer.
+  the reasons as one `rdfs:comment` in rule order, provenance as `prov:wasDerivedFrom`),
+  replacing only the assessment triples there; returns the number of assessments. Call it on the build's writer.
 
 The rule (DESIGN.md, "Manufacturability"): site S can make product P on day D when, for one of
 P's processes and one of P's uses (commercial if P has an authorised MA, investigational if a
 trial tests it, hospital exemption if an HE authorisation applies to it; investigational when
 none is recorded):
-  1. S has every capability the process (or one of its steps) requires;
+  1. S has every capability the process (or one of its steps) requires. A site with no
+     capability recorded at all is not missing them: whether it has them is unknown, and the
+     answer says so (no missing capabilities, a reason naming the unconfirmed ones; `can_make`
+     stays false, since nothing confirms the capabilities);
   2. an MIA of S valid on D, with that use's scope, covers every operation the process requires
      plus the manufacture operation of P's ATMP class (an authorised parent operation covers
      its narrower ones, via skos:broader). Only MIAs held for the site count (not those of its
@@ -38,7 +43,10 @@ none is recorded):
      donor cells) are procured from the patient or donor under Directive 2004/23/EC, not bought,
      so no supplier is required for them.
 The sets are fetched with five simple SPARQL SELECTs and compared in Python (DESIGN.md: 0.1 s at
-1M triples for the capability sets, against 10-35 s as nested FILTER NOT EXISTS). Measured with
+1M triples for the capability sets, against 10-35 s as nested FILTER NOT EXISTS). None of them
+depends on the day, and restricting them to a product or a site gives the same sets as asking
+for that product or site, so on a store with published versions they are fetched for every
+product and site once per version and each call takes its slice. Measured with
 the full rule and explanations on a synthetic 1M-triple graph: one product against 500 sites
 ~1 s; all 100k pairs of 500 sites x 200 products 6-9 s; 300 sites x 20 products 0.8 s.
 """
@@ -47,12 +55,13 @@ from __future__ import annotations
 
 import calendar
 import re
+import threading
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import chain
-from typing import Final
+from typing import Final, TypeVar
 
 from pyoxigraph import Literal, NamedNode, Triple
 
@@ -69,8 +78,11 @@ from graph_builder.namespaces import (
     RDFS_LABEL,
     atmp,
 )
+from graph_builder.per_version import PerVersion
 from graph_builder.sparql import cell, select
 from graph_builder.store.base import Store, Term
+
+_V = TypeVar("_V")
 
 COMMERCIAL: Final = ATMP + "CommercialScope"
 INVESTIGATIONAL: Final = ATMP + "InvestigationalScope"
@@ -247,6 +259,12 @@ class Facts:
 
     def ref(self, iri: str) -> Ref:
         return Ref(iri, self.labels.get(iri) or _local_name(iri))
+
+
+def _only(items: dict[str, _V], key: str | None) -> dict[str, _V]:
+    if key is None:
+        return items
+    return {key: items[key]} if key in items else {}
 
 
 _PRODUCT_FACTS: Final = """
@@ -484,6 +502,8 @@ class _Candidate:
     missing_materials: frozenset[str]
     certificate_valid: bool
     authorisations: tuple[Grant, ...]
+    # The site records no capability at all: `missing_capabilities` are unconfirmed, not absent.
+    capabilities_unknown: bool = False
 
     @property
     def can_make(self) -> bool:
@@ -508,7 +528,9 @@ class _Evaluator:
     """Applies the rule to (product, site) pairs on one day. What does not depend on the pair —
     a process's required operations and missing materials, a site's valid authorisations per
     scope and certificate, an operation's ancestors, labels — is worked out once: all pairs of
-    a large graph are many (DESIGN.md: 0.1 s at 1M triples is the budget of the whole answer)."""
+    a large graph are many (DESIGN.md: 0.1 s at 1M triples is the budget of the whole answer).
+    Each pair's assessment is kept too: one evaluator serves every call of its day on one store
+    version (`_Known`)."""
 
     def __init__(self, facts: Facts, on: date) -> None:
         self.facts = facts
@@ -519,6 +541,7 @@ class _Evaluator:
         self._requirements: dict[tuple[str, str], tuple[frozenset[str], frozenset[str]]] = {}
         self._authorised: dict[tuple[str, str], tuple[tuple[Grant, ...], frozenset[str]]] = {}
         self._certified: dict[str, bool] = {}
+        self._assessed: dict[tuple[str, str], Assessment] = {}
 
     def ref(self, iri: str) -> Ref:
         found = self._refs.get(iri)
@@ -574,12 +597,19 @@ class _Evaluator:
         return found
 
     def evaluate(self, product: ProductFacts, site: SiteFacts) -> Assessment:
+        found = self._assessed.get((product.iri, site.iri))
+        if found is None:
+            found = self._assessed[(product.iri, site.iri)] = self._evaluate(product, site)
+        return found
+
+    def _evaluate(self, product: ProductFacts, site: SiteFacts) -> Assessment:
         certificate_valid = self.certified(site)
         uses = sorted(product.uses or {INVESTIGATIONAL}, key=_SCOPE_ORDER.__getitem__)
         candidates = []
         for process in product.processes.values():
             required_ops, missing_mats = self.requirements(product, process)
             missing_caps = frozenset(process.capabilities - site.capabilities)
+            unknown = bool(missing_caps) and not site.capabilities
             for scope in uses:
                 valid, authorised = self.authorised(site, scope)
                 missing_ops = frozenset(
@@ -594,6 +624,7 @@ class _Evaluator:
                         missing_mats,
                         certificate_valid,
                         valid,
+                        unknown,
                     )
                 )
         best = min(candidates, key=_Candidate.rank)
@@ -606,7 +637,9 @@ class _Evaluator:
             on=self.on,
             scope=SCOPE_NAMES[best.scope],
             process=best.process.iri,
-            missing_capabilities=self.refs(best.missing_capabilities),
+            missing_capabilities=(
+                () if best.capabilities_unknown else self.refs(best.missing_capabilities)
+            ),
             missing_operations=self.refs(best.missing_operations),
             missing_materials=self.refs(best.missing_materials),
             certificate_valid=best.certificate_valid,
@@ -630,7 +663,12 @@ class _Evaluator:
                 f"qualified supplier{from_donor}"
             )
             return
-        if best.missing_capabilities:
+        if best.capabilities_unknown:
+            yield (
+                "no capability data recorded for the site, so whether it has the required "
+                f"capabilities is unknown: {self.names(best.missing_capabilities)}"
+            )
+        elif best.missing_capabilities:
             yield f"missing capabilities: {self.names(best.missing_capabilities)}"
         if best.missing_operations:
             ops = self.names(best.missing_operations)
@@ -695,16 +733,50 @@ def assess(
     store: Store, on: date | None = None, product: str | None = None, site: str | None = None
 ) -> list[Assessment]:
     day = on or date.today()
-    facts = fetch_facts(store, product=product, site=site)
-    if product is not None and product not in facts.products:
+    answers = _KNOWN.read(store, lambda known: _assess(store, known.evaluator(day), product, site))
+    if answers is None:
+        facts = fetch_facts(store, product=product, site=site)
+        answers = _assess(store, _Evaluator(facts, day), product, site)
+    return answers
+
+
+def _assess(
+    store: Store, evaluator: _Evaluator, product: str | None, site: str | None
+) -> list[Assessment]:
+    products = _only(evaluator.facts.products, product)
+    sites = _only(evaluator.facts.sites, site)
+    if product is not None and not products:
         raise NotFound(_no_process_reason(store, product))
-    if site is not None and site not in facts.sites:
+    if site is not None and not sites:
         raise NotFound(f"no manufacturing site {site}")
-    evaluator = _Evaluator(facts, day)
-    answers = [
-        evaluator.evaluate(p, s) for p in facts.products.values() for s in facts.sites.values()
-    ]
+    answers = [evaluator.evaluate(p, s) for p in products.values() for s in sites.values()]
     return sorted(answers, key=_sort_key)
+
+
+class _Known:
+    """Every product's and site's facts in one store version, and an evaluator per day asked
+    about: what the rule works out once per site, process or operation is then shared by the
+    calls of that day (at 1M triples, a site's valid authorisations per scope are most of the
+    cost of a call). Evaluators only add to their memos, so threads may share them."""
+
+    _DAYS: Final = 4
+
+    def __init__(self, store: Store) -> None:
+        self.facts = fetch_facts(store)
+        self._evaluators: dict[date, _Evaluator] = {}
+        self._lock = threading.Lock()
+
+    def evaluator(self, day: date) -> _Evaluator:
+        with self._lock:
+            found = self._evaluators.get(day)
+            if found is None:
+                found = self._evaluators[day] = _Evaluator(self.facts, day)
+                while len(self._evaluators) > self._DAYS:
+                    del self._evaluators[next(iter(self._evaluators))]
+            return found
+
+
+_KNOWN: Final = PerVersion(_Known)
 
 
 def _no_process_reason(store: Store, product: str) -> str:
@@ -738,6 +810,7 @@ _CERTIFIED: Final = atmp("certificateValid")
 _ON: Final = atmp("assessedOn")
 _ILLUSTRATIVE: Final = atmp("isIllustrative")
 _COMMENT: Final = NamedNode(RDFS + "comment")
+EXPLANATION_SEPARATOR: Final = " | "
 _DERIVED: Final = NamedNode(PROV + "wasDerivedFrom")
 _MISSING: Final = (
     atmp("missingCapability"),
@@ -747,8 +820,8 @@ _MISSING: Final = (
 
 
 def triples(a: Assessment) -> Iterator[Triple]:
-    """The assessment as triples (ADR 0001 terms; reasons as rdfs:comment, provenance as
-    prov:wasDerivedFrom). Terms shared by every assessment are built once: at 100k assessments
+    """The assessment as triples (ADR 0001 terms; the reasons as one rdfs:comment, provenance
+    as prov:wasDerivedFrom). Terms shared by every assessment are built once: at 100k assessments
     building terms is most of the cost of materialising."""
     node = assessment_iri(a.facility.iri, a.product.iri)
     verdict = "can" if a.can_make else "cannot"
@@ -764,8 +837,10 @@ def triples(a: Assessment) -> Iterator[Triple]:
     for predicate, refs in zip(_MISSING, missing, strict=True):
         for ref in refs:
             yield Triple(node, predicate, NamedNode(ref.iri))
-    for reason in a.reasons:
-        yield Triple(node, _COMMENT, Literal(reason, language="en"))
+    if a.reasons:
+        # One comment in the rule's order: separate comments would come back from GROUP_CONCAT
+        # in whatever order the engine meets them.
+        yield Triple(node, _COMMENT, Literal(EXPLANATION_SEPARATOR.join(a.reasons), language="en"))
     for source in a.derived_from:
         yield Triple(node, _DERIVED, NamedNode(source))
     if a.illustrative:

@@ -9,7 +9,7 @@ title) contains it. Within a rank, shorter labels first, then alphabetical.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -17,9 +17,10 @@ from pyoxigraph import Literal, NamedNode
 
 from api.routers.hub_graph import key_of, outgoing, page_of, type_of
 from api.routers.hub_models import SearchHit
-from graph_builder import iris
+from graph_builder import iris, label_index
 from graph_builder.errors import ParameterError
-from graph_builder.namespaces import ID, RDFS, SKOS
+from graph_builder.namespaces import ATMP, ID, RDFS, SKOS
+from graph_builder.per_version import PerVersion
 from graph_builder.sparql import select
 from graph_builder.store.base import Store
 
@@ -101,19 +102,53 @@ def direct_iri(identifier: str) -> NamedNode | None:
     return None
 
 
+NAMES: Final = (*LABELS, SKOS + "altLabel", ATMP + "inn", ATMP + "title")
+
+
+def _label_index(store: Store) -> label_index.LabelIndex:
+    return label_index.fetch(
+        store, names=NAMES, identifiers=[ATMP + p for p in IDENTIFIER_PROPERTIES]
+    )
+
+
+# One index per published store version: built by the first search after a publication.
+_INDEX: Final = PerVersion(_label_index)
+
+
 def candidates(store: Store, q: str, type_segment: str | None) -> list[Candidate]:
-    """Every matching instance with its best match, ranked."""
+    """Every matching instance with its best match, ranked. Answered from the label index of
+    the store's published version; a store without versions (a remote endpoint) is scanned
+    with SPARQL, with the same answer."""
     text = " ".join(q.split())
     if len(text) < MIN_LENGTH:
         raise ParameterError(f"q: give at least {MIN_LENGTH} characters")
-    best: dict[str, Candidate] = {}
-
-    def offer(c: Candidate) -> None:
-        current = best.get(c.iri)
-        if current is None or (c.rank, len(c.text)) < (current.rank, len(current.text)):
-            best[c.iri] = c
-
     identifier = normalise_identifier(text)
+    needle = text.lower()
+
+    def from_index(index: label_index.LabelIndex) -> list[Candidate]:
+        return ranked(
+            store,
+            ((e.subject, e.predicate, e.text) for e in index.identified_by(identifier)),
+            identifier,
+            ((e.subject, e.predicate, e.text) for e in index.containing(needle)),
+            needle,
+            type_segment,
+        )
+
+    found = _INDEX.read(store, from_index)
+    if found is not None:
+        return found
+    return ranked(
+        store,
+        _identifiers_scanned(store, identifier),
+        identifier,
+        _names_scanned(store, needle),
+        needle,
+        type_segment,
+    )
+
+
+def _identifiers_scanned(store: Store, identifier: str) -> Iterator[tuple[str, str, str]]:
     id_props = " ".join(f"atmp:{p}" for p in IDENTIFIER_PROPERTIES)
     for row in select(
         store,
@@ -124,14 +159,10 @@ def candidates(store: Store, q: str, type_segment: str | None) -> list[Candidate
 }}""",
         {"needle": Literal(identifier)},
     ):
-        offer(Candidate(row["s"].value, 0, key_of(row["p"].value), row["id"].value))
-    # A trial or product is also found by the IRI its identifier is minted under, even when a
-    # merge left that identifier on another node of the same thing.
-    minted = direct_iri(identifier)
-    if minted is not None and store.query("ASK { ?s ?p ?o }", {"s": minted}) is True:
-        offer(Candidate(minted.value, 0, "iri", identifier))
+        yield row["s"].value, row["p"].value, row["id"].value
 
-    needle = text.lower()
+
+def _names_scanned(store: Store, needle: str) -> Iterator[tuple[str, str, str]]:
     for row in select(
         store,
         """SELECT ?s ?p ?text WHERE {
@@ -141,11 +172,38 @@ def candidates(store: Store, q: str, type_segment: str | None) -> list[Candidate
 }""",
         {"needle": Literal(needle)},
     ):
-        label = row["text"].value
-        predicate = row["p"].value
+        yield row["s"].value, row["p"].value, row["text"].value
+
+
+def ranked(
+    store: Store,
+    identified: Iterable[tuple[str, str, str]],
+    identifier: str,
+    named: Iterable[tuple[str, str, str]],
+    needle: str,
+    type_segment: str | None,
+) -> list[Candidate]:
+    """The instances of the (subject, predicate, value) matches of the identifier and of the
+    lower-cased text, each with its best match, best first."""
+    best: dict[str, Candidate] = {}
+
+    def offer(c: Candidate) -> None:
+        current = best.get(c.iri)
+        if current is None or (c.rank, len(c.text)) < (current.rank, len(current.text)):
+            best[c.iri] = c
+
+    for subject, predicate, value in identified:
+        offer(Candidate(subject, 0, key_of(predicate), value))
+    # A trial or product is also found by the IRI its identifier is minted under, even when a
+    # merge left that identifier on another node of the same thing.
+    minted = direct_iri(identifier)
+    if minted is not None and store.query("ASK { ?s ?p ?o }", {"s": minted}) is True:
+        offer(Candidate(minted.value, 0, "iri", identifier))
+
+    for subject, predicate, label in named:
         rank = rank_label(label, needle) if predicate in LABELS else 4
         if rank is not None:
-            offer(Candidate(row["s"].value, rank, key_of(predicate), label))
+            offer(Candidate(subject, rank, key_of(predicate), label))
 
     found = [
         c

@@ -226,7 +226,11 @@ def test_materialise_writes_assessments_with_provenance_and_keeps_other_inferenc
         ID + "operation/1.3.1.4",
         ID + "operation/1.3.2.4",
     }
-    assert len(_objects(st, beta, RDFS + "comment")) == 2
+    # The two reasons, in the rule's order, as one comment (GROUP_CONCAT would not keep it).
+    (explanation,) = _objects(st, beta, RDFS + "comment")
+    capability, authorisation = explanation.split(" | ")
+    assert capability == "missing capabilities: Lentiviral transduction"
+    assert authorisation.startswith("no manufacturing authorisation with commercial scope")
     assert _objects(st, beta, ATMP + "isIllustrative") == {"true"}
 
     # A rebuild on a later day replaces the assessments (not adds to them) and keeps the rest.

@@ -222,7 +222,8 @@ def operations(probes: dict[str, str]) -> dict[str, dict[str, Any]]:
 
     query = get_query(NAMED_QUERY)
     params = {"product": probes["product"]}
-    named_sparql = bind(query.paged_sparql(100, 0), query.terms(params))
+    terms = query.terms(params)
+    named_sparql = bind(query.paged_sparql(100, 0, terms), terms)
     entity_path = "/id/" + probes["product"].removeprefix(ID)
     selective = SELECTIVE_SPARQL.format(product=probes["product"])
     return {

@@ -20,6 +20,24 @@ Interface contract (the API and the CLI build on these names; keep them stable):
   namespace, minimum, maximum, max_length`; `Parameter.to_term(text) -> Term`.
 - `PARAMETER_TYPES` — the type names a header may use.
 
+Anchored blocks: an optional parameter tested with `FILTER(!BOUND(?p) || EXISTS {...})` makes
+the engine test every row; a query can instead say what to match when the parameter is given,
+in lines the catalogue enables only then (`specialise`):
+
+    #if bound(?nct)
+    #|  ?x atmp:nctNumber ?nct .
+    #|  ?x (owl:sameAs|^owl:sameAs)* ?trial .
+    #end
+    #if general
+      FILTER (!BOUND(?nct) || EXISTS { ?trial (owl:sameAs|^owl:sameAs)* ?x . ?x ... })
+    #end
+
+A `bound` block's lines are comments (`#|`) in the file and a `general` block's are live SPARQL,
+so the file as written is the general query, valid and correct for every parameter set (what a
+caller that does not specialise runs). Specialised for the parameters given, the `bound` blocks
+whose parameters are all given are uncommented and the `general` blocks are left out: every
+parameter a `general` block tests must have a `bound` block of its own.
+
 Header format (see docs/queries.md):
 
     #+ summary: One line.
@@ -34,7 +52,7 @@ Header format (see docs/queries.md):
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -112,6 +130,14 @@ _NON_SYNTAX: Final = re.compile(
     r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\x00-\x20]*>',
     re.DOTALL,
 )
+
+# `#if bound(?a ?b)` / `#if general` ... `#end`, each on a line of its own.
+_BLOCK: Final = re.compile(
+    r"^[ \t]*#if[ \t]+(bound\(([^)\n]*)\)|general)[ \t]*\n(.*?)^[ \t]*#end[ \t]*(?:\n|\Z)",
+    re.MULTILINE | re.DOTALL,
+)
+_BLOCK_WORD: Final = re.compile(r"^[ \t]*#(?:if|end)\b", re.MULTILINE)
+_ENABLED: Final = re.compile(r"^([ \t]*)#\|", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -280,15 +306,20 @@ class NamedQuery:
             name: self.parameter(name).to_term(text) for name, text in self.values(params).items()
         }
 
-    def paged_sparql(self, limit: int | None, offset: int) -> str:
-        """The query with LIMIT/OFFSET appended (both checked integers, not user text)."""
+    def paged_sparql(
+        self, limit: int | None, offset: int, bound: Collection[str] | None = None
+    ) -> str:
+        """The query with LIMIT/OFFSET appended (both checked integers, not user text); with
+        `bound` (the names of the parameters given, e.g. the keys of `terms()`), specialised
+        for them (see `specialise`). Without it, the general query, correct for any binding."""
         check_page(limit, offset)
         tail = ""
         if limit is not None:
             tail += f"\nLIMIT {int(limit)}"
         if offset:
             tail += f"\nOFFSET {int(offset)}"
-        return self.sparql.rstrip() + tail + "\n"
+        text = self.sparql if bound is None else specialise(self.sparql, bound)
+        return text.rstrip() + tail + "\n"
 
     def run(
         self,
@@ -302,7 +333,7 @@ class NamedQuery:
         check_page(limit, offset)
         if self.live is not None and self.live in terms:
             return run_live(self, store, terms, limit=limit, offset=offset)
-        result = store.query(self.paged_sparql(limit, offset), terms)
+        result = store.query(self.paged_sparql(limit, offset, terms), terms)
         if not isinstance(result, SelectResult):
             raise QuerySyntaxError(f"query {self.id} is not a SELECT query")
         return result
@@ -313,6 +344,48 @@ def check_page(limit: int | None, offset: int) -> None:
         raise ParameterError(f"parameter limit: must be between 0 and {MAX_PAGE}")
     if offset < 0:
         raise ParameterError("parameter offset: must not be negative")
+
+
+def specialise(sparql: str, bound: Collection[str]) -> str:
+    """The query for the parameters named in `bound`: each `#if bound(...)` block whose
+    parameters are all given is uncommented; the other `bound` blocks and every `#if general`
+    block are left out. Only lines of the file are chosen: no parameter value enters the text."""
+
+    def choose(block: re.Match[str]) -> str:
+        if block.group(1) == "general":
+            return ""
+        wanted = _block_names(block.group(2)) <= set(bound)
+        return _ENABLED.sub(r"\1", block.group(3)) if wanted else ""
+
+    return _BLOCK.sub(choose, sparql)
+
+
+def _block_names(text: str) -> set[str]:
+    return {name.lstrip("?$") for name in text.split()}
+
+
+def _check_blocks(sparql: str, parameters: Collection[str], path: Path) -> None:
+    blocks = list(_BLOCK.finditer(sparql))
+    if len(_BLOCK_WORD.findall(sparql)) != 2 * len(blocks):
+        raise QuerySyntaxError(f"{path}: an #if block is not closed by #end, or is nested")
+    anchored: set[str] = set()
+    for block in blocks:
+        if block.group(1) == "general":
+            continue
+        names = _block_names(block.group(2))
+        if not names or not names <= set(parameters):
+            raise QuerySyntaxError(f"{path}: #if {block.group(1)} must name parameters")
+        if re.search(r"^[ \t]*(?!#\|)\S", block.group(3), re.MULTILINE):
+            raise QuerySyntaxError(f"{path}: the lines of an #if bound block start with #|")
+        anchored |= names
+    for block in blocks:
+        if block.group(1) == "general":
+            tested = {p for p in parameters if re.search(rf"[?$]{p}\b", block.group(3))}
+            if not tested <= anchored:
+                missing = ", ".join(sorted(tested - anchored))
+                raise QuerySyntaxError(
+                    f"{path}: #if general tests {missing}, which no #if bound block matches"
+                )
 
 
 def strip_non_syntax(sparql: str) -> str:
@@ -444,6 +517,7 @@ def parse_query_file(path: Path, topic: str | None = None) -> NamedQuery:
     for p in parameters:
         if not re.search(rf"[?$]{p.name}\b", syntax):
             raise QuerySyntaxError(f"{path}: parameter {p.name} is not a variable of the query")
+    _check_blocks(body, [p.name for p in parameters], path)
     live = header.get("live")
     if live is not None and live not in {p.name for p in parameters}:
         raise QuerySyntaxError(f"{path}: live names {live!r}, which is not a parameter")
@@ -509,4 +583,5 @@ __all__ = [
     "load_catalogue",
     "parse_date",
     "parse_query_file",
+    "specialise",
 ]

@@ -12,7 +12,7 @@ from pyoxigraph import Literal, NamedNode
 
 from graph_builder.errors import QuerySyntaxError
 from graph_builder.literals import boolean_literal, date_literal
-from graph_builder.manufacturability import Assessment, assess
+from graph_builder.manufacturability import EXPLANATION_SEPARATOR, Assessment, assess
 from graph_builder.namespaces import sparql_prologue
 from graph_builder.store.base import SelectResult, Store, Term
 
@@ -48,7 +48,7 @@ def row(a: Assessment) -> Row:
         "missingCapabilities": Literal("; ".join(r.label for r in a.missing_capabilities)),
         "missingOperations": Literal("; ".join(r.label for r in a.missing_operations)),
         "missingMaterials": Literal("; ".join(r.label for r in a.missing_materials)),
-        "explanation": Literal(" | ".join(a.reasons)),
+        "explanation": Literal(EXPLANATION_SEPARATOR.join(a.reasons)),
         "assessedOn": date_literal(a.on),
     }
 
@@ -92,4 +92,5 @@ def run_live(
     answers.sort(key=_ORDER[query.id])
     page = answers[offset : None if limit is None else offset + limit]
     columns = COLUMNS[query.id]
-    return SelectResult(columns, [{c: row(a)[c] for c in columns} for a in page])
+    rows = (row(a) for a in page)
+    return SelectResult(columns, [{c: r[c] for c in columns} for r in rows])

@@ -126,9 +126,9 @@ def values_block(bindings: Mapping[str, Term]) -> str:
     for name, term in bindings.items():
         if isinstance(term, BlankNode):
             raise ParameterError(f"parameter {name}: a blank node cannot be bound")
-    head = " ".join(f"?{n}" for n in names)
-    row = " ".join(str(bindings[n]) for n in names)
-    return f" VALUES ({head}) {{ ({row}) }} "
+    # One single-variable VALUES per binding: the same solutions as one row of all of them, and
+    # Virtuoso 7.2 rejects a multi-variable VALUES row joined with a grouped query (SP031).
+    return "".join(f" VALUES ?{n} {{ {bindings[n]} }}" for n in names) + " "
 
 
 def bind(query: str, bindings: Mapping[str, Term] | None) -> str:

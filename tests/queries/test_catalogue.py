@@ -15,6 +15,7 @@ from queries.catalogue import (
     get_query,
     load_catalogue,
     parse_query_file,
+    specialise,
     strip_non_syntax,
 )
 
@@ -160,3 +161,66 @@ def test_library_queries_use_only_declared_ontology_terms(
             for value in p.allowed
         }
         assert used <= declared, (q.id, sorted(used - declared))
+
+
+ANCHORED = """\
+#+ summary: Trials by phase.
+#+ description: Long text.
+#+ parameters:
+#+   phase: {type: enum, namespace: atmp, allowed: [Phase1, Phase2]}
+#+   nct: {type: nct}
+PREFIX atmp: <https://w3id.org/atmp-kg/ontology#>
+SELECT ?trial WHERE {
+#if bound(?phase)
+#|  ?trial atmp:hasPhase ?phase .
+#end
+#if bound(?nct)
+#|  ?trial atmp:nctNumber ?nct .
+#end
+  ?trial a atmp:ClinicalTrial .
+#if general
+  FILTER (!BOUND(?phase) || EXISTS { ?trial atmp:hasPhase ?phase })
+  FILTER (!BOUND(?nct) || EXISTS { ?trial atmp:nctNumber ?nct })
+#end
+}
+ORDER BY ?trial
+"""
+
+
+def syntax_lines(sparql: str) -> list[str]:
+    return [line.strip() for line in strip_non_syntax(sparql).splitlines() if line.strip()]
+
+
+def test_an_anchored_query_is_specialised_for_the_parameters_given(tmp_path: Path) -> None:
+    q = parse_query_file(write(tmp_path, ANCHORED))
+    general = syntax_lines(q.paged_sparql(None, 0))
+    assert "?trial atmp:hasPhase ?phase ." not in general
+    assert "FILTER (!BOUND(?phase) || EXISTS { ?trial atmp:hasPhase ?phase })" in general
+    for given in ({}, {"phase": "Phase1"}, {"phase": "Phase1", "nct": "NCT09990002"}):
+        lines = syntax_lines(q.paged_sparql(10, 0, q.terms(given)))
+        assert ("?trial atmp:hasPhase ?phase ." in lines) == ("phase" in given)
+        assert ("?trial atmp:nctNumber ?nct ." in lines) == ("nct" in given)
+        assert not any(line.startswith("FILTER") for line in lines)
+        assert lines[-1] == "LIMIT 10"
+    # Only lines of the file are chosen: the header and the other lines stay as they are.
+    specialised = specialise(ANCHORED, ["nct"])
+    assert "\n  ?trial atmp:nctNumber ?nct .\n  ?trial a atmp:ClinicalTrial .\n}" in specialised
+    assert "#if" not in specialised and "#end" not in specialised
+    assert specialised.startswith(ANCHORED[: ANCHORED.index("#if")])
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("#end\n#if bound(?nct)", "#if bound(?nct)", "not closed by #end, or is nested"),
+        ("#if bound(?nct)", "#if bound(?registry)", "must name parameters"),
+        ("#|  ?trial atmp:nctNumber ?nct .", "  ?trial atmp:nctNumber ?nct .", "start with #|"),
+        ("#if bound(?nct)\n#|  ?trial atmp:nctNumber ?nct .\n#end\n", "", "tests nct, which no"),
+    ],
+)
+def test_anchored_blocks_that_break_the_rules_are_refused(
+    tmp_path: Path, old: str, new: str, message: str
+) -> None:
+    assert old in ANCHORED
+    with pytest.raises(QuerySyntaxError, match=message):
+        parse_query_file(write(tmp_path, ANCHORED.replace(old, new, 1)))

@@ -185,8 +185,8 @@ def test_injection_attempts_are_refused_or_bound_as_plain_text(
             continue
         # Accepted: only as a literal equal to the payload, the query text untouched, no rows.
         [(text, bindings)] = recorder.sent
-        assert text == q.paged_sparql(None, 0)
         assert bindings is not None and isinstance(bindings[name], Literal)
+        assert text == q.paged_sparql(None, 0, bindings)
         assert bindings[name].value == payload.strip()
         assert isinstance(result, SelectResult) and len(result) == 0, (query_id, name)
         bound_as_literal += 1

@@ -8,7 +8,8 @@ API:
 - `ApiContext`: settings, `store` (the backend: writes, exports), `executor`
   (graph_builder.store.guarded: reads in worker processes with an enforced timeout),
   `cache_dir`, `cache` (values derived from one store version); `public_url(path)`,
-  `updates_enabled`, `store_version()`.
+  `updates_enabled`, `store_version()`, `reader()` (a `Reader`: the store and version the
+  API's own bounded queries read, in process).
 - Dependencies: `get_context`, `get_settings`, `get_store` (a `GuardedStore`: the Store
   protocol with reads through the executor), `require_update_token`.
 - `run_query(ctx, query, bindings=None, *, default_graphs=None, named_graphs=None)`: runs a
@@ -16,6 +17,7 @@ API:
   result cap (`settings.result_limit`, ApiError 422 `result_too_large`). Text from a client is
   first checked with api.query_inspection (SERVICE refused), in a thread too.
 - `in_thread(func, *args)`: any other blocking call (store writes, exports, serialising).
+- `current_version(ctx)`: `ctx.store_version()` without blocking the event loop.
 - `to_canonical(iri, settings)` / `to_public(iri, settings)`: IRIs under the public base <->
   the canonical `https://w3id.org/atmp-kg/` IRIs the store holds.
 """
@@ -29,7 +31,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Any, BinaryIO, TypeVar
+from typing import Annotated, Any, BinaryIO, NamedTuple, TypeVar
 
 import anyio.to_thread
 from fastapi import Depends, Request
@@ -73,6 +75,11 @@ class ApiSettings(Settings):
     query_workers: int = Field(
         default=2, ge=1, description="Query worker processes of the embedded store."
     )
+    access_log: bool = Field(
+        default=False,
+        description="Log one line per request (`atmp-kg serve`); off by default, as it costs "
+        "a measurable share of a lookup's time.",
+    )
 
     @classmethod
     def from_settings(cls, settings: Settings | None) -> ApiSettings:
@@ -81,6 +88,13 @@ class ApiSettings(Settings):
         if isinstance(settings, ApiSettings):
             return settings
         return cls(**settings.model_dump())
+
+
+class Reader(NamedTuple):
+    store: Store
+    # The published version `store` reads, which never changes under it; None when the data
+    # can change (a remote endpoint), so nothing read from it may be kept.
+    version: str | None
 
 
 @dataclass
@@ -111,6 +125,17 @@ class ApiContext:
             return current.name if current is not None else "empty"
         fingerprint = "\n".join([*self.store.graphs(), str(self.store.count())])
         return "remote-" + hashlib.sha256(fingerprint.encode()).hexdigest()[:16]
+
+    def reader(self) -> Reader:
+        """Where the API's own queries read when each starts from a bound IRI and carries a
+        LIMIT (entity lookups): the embedded store's published version, opened read-only in this
+        process once per version, so a lookup needs no round trip to a query worker. Such a
+        query cannot be stopped in process, so client text (/sparql, named queries with their
+        parameters) never runs here. A remote store is read directly, with its HTTP timeout."""
+        if isinstance(self.store, EmbeddedStore):
+            reader = self.store.reader()
+            return Reader(reader, reader.path.name if reader.path else None)
+        return Reader(self.store, None)
 
     @property
     def updates_enabled(self) -> bool:
@@ -221,6 +246,14 @@ def require_update_token(request: Request) -> None:
 
 async def in_thread(func: Callable[..., T], *args: object) -> T:
     return await anyio.to_thread.run_sync(partial(func, *args))
+
+
+async def current_version(ctx: ApiContext) -> str:
+    """`ctx.store_version()` from a route: read in place for the embedded store (a symlink: not
+    worth a thread hop per request), in a thread for a remote one (it asks the endpoint)."""
+    if isinstance(ctx.store, EmbeddedStore):
+        return ctx.store_version()
+    return await in_thread(ctx.store_version)
 
 
 async def run_query(

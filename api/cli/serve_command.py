@@ -26,13 +26,20 @@ def serve(
             "--build/--no-build", help="Build the embedded store from data/ when it is empty."
         ),
     ] = True,
+    access_log: Annotated[
+        bool | None,
+        typer.Option(
+            "--access-log/--no-access-log",
+            help="Log one line per request (default: the ATMP_KG_ACCESS_LOG setting, off).",
+        ),
+    ] = None,
 ) -> None:
     """Serve the SPARQL endpoint, linked data, hub lookups and the web page."""
     import uvicorn
 
     from api.app import create_app
 
-    settings = _settings(store, endpoint)
+    settings = _settings(store, endpoint, access_log)
     the_store = open_store(settings)
     if build and not settings.endpoint and not the_store.graphs():
         _first_build(settings, the_store)
@@ -41,16 +48,20 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         log_level="info",
+        access_log=settings.access_log,
     )
 
 
-def _settings(store: Path | None, endpoint: str | None) -> ApiSettings:
+def _settings(store: Path | None, endpoint: str | None, access_log: bool | None) -> ApiSettings:
     update: dict[str, object] = {}
     if store is not None:
         update.update(store=store, endpoint=None)
     if endpoint is not None:
         update["endpoint"] = endpoint
-    return ApiSettings.from_settings(state().settings.model_copy(update=update))
+    settings = ApiSettings.from_settings(state().settings.model_copy(update=update))
+    if access_log is None:
+        return settings
+    return settings.model_copy(update={"access_log": access_log})
 
 
 def _first_build(settings: ApiSettings, store: Store) -> None:

@@ -13,8 +13,8 @@ from typing import Annotated, Any, Final
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse, Response
 
-from api.deps import ContextDep, in_thread
-from api.entities import INCOMING_LIMIT, EntityDescription, describe
+from api.deps import ContextDep
+from api.entities import INCOMING_LIMIT, EntityDescription, describe, describe_then
 from api.errors import error_responses
 from api.negotiation import (
     ENTITY_OFFERS,
@@ -78,8 +78,8 @@ async def entity(
 ) -> Response:
     offer = choose(request, ENTITY_OFFERS)
     raw = _raw_path(request, path)
-    found = await describe(ctx, ID + raw)
     if offer.fmt is Fmt.HTML:
+        found = await describe(ctx, ID + raw, records=True)
         return await render(
             "entity.html",
             {
@@ -90,9 +90,12 @@ async def entity(
             },
             VARY,
         )
-    return rdf_response(
-        await in_thread(_rdf, found, offer, ctx.public_url("context.jsonld")), offer
+    # The RDF documents hold the statements only: no labels of linked nodes, no records.
+    context_url = ctx.public_url("context.jsonld")
+    body = await describe_then(
+        ctx, ID + raw, lambda found: _rdf(found, offer, context_url), labels=False
     )
+    return rdf_response(body, offer)
 
 
 router.add_api_route(

@@ -21,7 +21,7 @@ from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Res
 from pydantic import BaseModel
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
-from api.deps import ApiContext, ContextDep, in_thread, run_query
+from api.deps import ApiContext, ContextDep, current_version, in_thread, run_query
 from api.errors import error_responses
 from api.negotiation import GRAPH_OFFERS, choose, rdf_response, serialize_result
 from graph_builder.errors import NotFound, StoreError
@@ -97,7 +97,7 @@ async def health(ctx: ContextDep) -> Health:
     return Health(
         status="ok",
         store="remote" if ctx.settings.endpoint else "embedded",
-        version=await in_thread(ctx.store_version),
+        version=await current_version(ctx),
         graphs=len(graphs),
         read_only=not ctx.updates_enabled,
     )
@@ -121,7 +121,7 @@ _META: Final = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
 )
 async def void(request: Request, ctx: ContextDep, format: str | None = None) -> Response:
     offer = choose(request, GRAPH_OFFERS)
-    version = await in_thread(ctx.store_version)
+    version = await current_version(ctx)
     key = f"void:{version}"
     if key not in ctx.cache:
         for stale in [k for k in ctx.cache if k.startswith("void:")]:
@@ -249,7 +249,7 @@ async def dump_file(ctx: ContextDep, name: str) -> FileResponse:
 
 
 async def _dump_folder(ctx: ApiContext) -> FsPath:
-    version = await in_thread(ctx.store_version)
+    version = await current_version(ctx)
     return await in_thread(_ensure_dumps, ctx.store, ctx.cache_dir / "dumps", version)
 
 

@@ -18,7 +18,6 @@ import json
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import date
 from functools import partial
-from pathlib import Path
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -26,14 +25,14 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 from pyoxigraph import BlankNode, Literal, NamedNode
 
-from api.deps import ApiContext, get_context, in_thread, run_query
+from api.deps import ApiContext, current_version, get_context, in_thread, run_query
 from api.errors import error_responses
 from api.negotiation import HTML_OFFER, RESULT_OFFERS, VARY, Fmt, Offer, choose, serialize_result
 from api.routers.paging import Page, PageLinks, link_header, page_dependency
 from graph_builder.errors import NotFound, ParameterError, QuerySyntaxError
 from graph_builder.iris import EMA_NUMBER_RE, EUCT_RE, EUDRACT_RE, NCT_RE
 from graph_builder.namespaces import PREFIXES, XSD
-from graph_builder.store.base import SelectResult, Store, Term
+from graph_builder.store.base import SelectResult, Term
 from queries.catalogue import NamedQuery, Parameter, load_catalogue
 
 DEFAULT_LIMIT: Final = 100
@@ -166,15 +165,6 @@ def operation_name(q: NamedQuery) -> str:
     return f"query_{q.id}"
 
 
-def store_version(store: Store) -> str:
-    """What changes whenever the data does: the published build folder of the embedded store;
-    for other backends the graphs and their size."""
-    current = getattr(store, "current", None)
-    if isinstance(current, Path):
-        return current.name
-    return f"{','.join(store.graphs())}:{store.count()}"
-
-
 def matches(if_none_match: str, tag: str) -> bool:
     """RFC 9110 §13.1.2: weak comparison; `*` matches any current representation."""
     candidates = [t.strip() for t in if_none_match.split(",")]
@@ -235,7 +225,7 @@ def make_endpoint(q: NamedQuery) -> Callable[..., Awaitable[Response]]:
         offer = choose(request, OFFERS)
         params = given_parameters(request, q)
         terms = q.terms(params)  # every name and value checked before anything runs
-        version = await in_thread(store_version, ctx.store)
+        version = await current_version(ctx)
         tag = entity_tag_of(version, q, terms, page, offer)
         headers = {**VARY, "ETag": tag, "Cache-Control": "no-cache"}
         if matches(request.headers.get("if-none-match", ""), tag):

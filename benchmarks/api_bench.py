@@ -215,11 +215,15 @@ def operations(probes: dict[str, str]) -> dict[str, dict[str, Any]]:
     """For each operation: the atmp-kg request path and the SPARQL the API runs for it."""
     from pyoxigraph import NamedNode
 
-    from api.entities import OUTGOING_QUERY
+    from api.entities import INCOMING_ROW_CAP, OUTGOING_ROW_CAP
     from graph_builder.namespaces import ID
     from graph_builder.store.bindings import bind
     from queries.catalogue import get_query
 
+    entity_links = (
+        "SELECT ?p ?n ?g WHERE { { GRAPH ?g { ?s ?p ?n } } UNION { GRAPH ?g { ?n ?p ?s } } } "
+        f"LIMIT {OUTGOING_ROW_CAP + INCOMING_ROW_CAP}"
+    )
     query = get_query(NAMED_QUERY)
     params = {"product": probes["product"]}
     terms = query.terms(params)
@@ -230,7 +234,9 @@ def operations(probes: dict[str, str]) -> dict[str, dict[str, Any]]:
         "entity lookup": {
             "path": entity_path,
             "accept": "application/ld+json",
-            "sparql": bind(OUTGOING_QUERY, {"s": NamedNode(probes["product"])}),
+            # What the JSON-LD document holds: every outgoing and incoming link with its graph,
+            # within the API's row caps, asked of the raw server in one request.
+            "sparql": bind(entity_links, {"s": NamedNode(probes["product"])}),
         },
         f"named query ({NAMED_QUERY})": {
             "path": f"/queries/{NAMED_QUERY}?{urllib.parse.urlencode(params)}",

@@ -177,8 +177,9 @@ def render(results: dict[str, Any]) -> str:
             "",
             f"{first['load_tool']}, {first['connections']} connections, {first['seconds']} s per "
             "operation and server, on 127.0.0.1. The raw servers are asked the SPARQL the API "
-            "runs for the same operation (for the entity lookup: its outgoing-links query; the "
-            "API also runs the incoming-links query and builds the JSON-LD document). Targets: "
+            "runs for the same operation (for the entity lookup: every link in and out of the "
+            "entity with its graph, in one query; the API reads the same rows in two and builds "
+            "the JSON-LD document). Targets: "
             f"atmp-kg ≥ {RDFLIB_RATIO:g}× rdflib-endpoint and ≥ {OXIGRAPH_RATIO:g}× the raw "
             "Oxigraph server (requests/s).",
             "",

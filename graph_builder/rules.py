@@ -9,33 +9,33 @@ Rules run in order; later rules see what earlier ones inferred.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Final
+
+from pyoxigraph import NamedNode
 
 from graph_builder.namespaces import (
     ATMP,
-    GRAPH,
     ID,
     INFERRED,
-    META_GRAPH,
-    ONTOLOGY_GRAPH,
-    sparql_prologue,
+    PREFIXES,
+    RDFS,
 )
-from graph_builder.sparql import select
 from graph_builder.store.base import Store
 
-ONTOLOGY: Final = ONTOLOGY_GRAPH
-META: Final = META_GRAPH
+MEDICINAL_PRODUCT: Final = ATMP + "MedicinalProduct"
+SUBCLASS_OF: Final = RDFS + "subClassOf"
 
 
 @dataclass(frozen=True)
 class Rule:
     name: str
     description: str
+    # SPARQL Update with the project's prefixes; %SUBCLASS_PAIRS% and %MEDICINAL_PRODUCT_CLASSES%
+    # stand for VALUES blocks of the class hierarchy (`_sent`).
     update: str
-    # A SELECT whose rows become the VALUES block that replaces %VALUES% in `update` (RDF terms
-    # as pyoxigraph serialises them), so that the update starts from a short list of bindings.
-    values_query: str | None = None
 
 
 # Precedence of classification sources when they disagree on the ATMP class (lower wins): the
@@ -68,19 +68,6 @@ _INDUSTRY: Final = (
 )
 
 
-def _org_type_rule(name: str, org_type: str, pattern: str, description: str) -> Rule:
-    return Rule(
-        name,
-        description,
-        f"""INSERT {{ GRAPH <{INFERRED}> {{ ?o atmp:orgType atmp:{org_type} }} }}
-WHERE {{
-  ?o a atmp:Organisation ; rdfs:label ?label .
-  FILTER NOT EXISTS {{ ?o atmp:orgType ?any }}
-  FILTER (REGEX(?label, "{pattern}", "i"))
-}}""",
-    )
-
-
 def _defined_class_rule(name: str, description: str, var: str, cls: str, where: str) -> Rule:
     """`?var a atmp:<cls>` wherever `where` holds and the class is not already stated."""
     return Rule(
@@ -89,7 +76,7 @@ def _defined_class_rule(name: str, description: str, var: str, cls: str, where: 
         f"""INSERT {{ GRAPH <{INFERRED}> {{ ?{var} a atmp:{cls} }} }}
 WHERE {{
   {where}
-  FILTER NOT EXISTS {{ ?{var} a atmp:{cls} }}
+  FILTER NOT EXISTS {{ GRAPH ?stated {{ ?{var} a atmp:{cls} }} }}
 }}""",
     )
 
@@ -100,21 +87,24 @@ RULES: Final = (
         "A product takes the ATMP class of its most authoritative classification assertion "
         "(EPAR > CAT > curator > sponsor); a plain atmp:ATMP assertion does not override a "
         "specific class.",
+        # The best rank per product first, then the assertions of that rank: a NOT EXISTS over
+        # the product's other assertions was evaluated in Oxigraph without the product bound,
+        # once per assertion (quadratic: 17 s of 20 s at 1M triples).
         f"""INSERT {{ GRAPH <{INFERRED}> {{ ?p a ?class }} }}
 WHERE {{
-  ?p atmp:hasClassification ?c .
-  ?c atmp:assertsClass ?class ; atmp:classificationSource ?source .
+  {{ SELECT ?p (MIN(?rank) AS ?best) WHERE {{
+      GRAPH ?g1 {{ ?p atmp:hasClassification ?c }}
+      GRAPH ?g2 {{ ?c atmp:assertsClass ?class }}
+      GRAPH ?g3 {{ ?c atmp:classificationSource ?source }}
+      {_SOURCE_RANK}
+      FILTER (?class != atmp:ATMP)
+    }} GROUP BY ?p }}
+  GRAPH ?g4 {{ ?p atmp:hasClassification ?c }}
+  GRAPH ?g5 {{ ?c atmp:assertsClass ?class }}
+  GRAPH ?g6 {{ ?c atmp:classificationSource ?source }}
   {_SOURCE_RANK}
-  FILTER (?class != atmp:ATMP)
-  FILTER NOT EXISTS {{
-    ?p atmp:hasClassification ?c2 .
-    ?c2 atmp:assertsClass ?class2 ; atmp:classificationSource ?source2 .
-    VALUES (?source2 ?rank2) {{
-      (atmp:EPARClassification 1) (atmp:CATRecommendation 2)
-      (atmp:CuratorClassification 3) (atmp:SponsorSelfClassification 4) }}
-    FILTER (?class2 != atmp:ATMP && ?rank2 < ?rank)
-  }}
-  FILTER NOT EXISTS {{ ?p a ?class }}
+  FILTER (?class != atmp:ATMP && ?rank = ?best)
+  FILTER NOT EXISTS {{ GRAPH ?stated {{ ?p a ?class }} }}
 }}""",
     ),
     _defined_class_rule(
@@ -122,32 +112,32 @@ WHERE {{
         "A product with any classification assertion is an ATMP.",
         "p",
         "ATMP",
-        "?p atmp:hasClassification/atmp:assertsClass ?class .",
+        "GRAPH ?g1 { ?p atmp:hasClassification ?c }\n  GRAPH ?g2 { ?c atmp:assertsClass ?class }",
     ),
     _defined_class_rule(
         "cart-product",
         "atmp:CARTProduct is defined as a medicinal product with isCART true.",
         "p",
         "CARTProduct",
-        "?p a atmp:MedicinalProduct ; atmp:isCART true .",
+        # Sources type products with their ATMP class (atmp:GTMP, ...); the subclass closure,
+        # which would infer atmp:MedicinalProduct from it, runs after this rule so as to close
+        # CARTProduct's own superclasses.
+        "%MEDICINAL_PRODUCT_CLASSES%\n"
+        "  GRAPH ?g1 { ?p atmp:isCART true }\n"
+        "  GRAPH ?g2 { ?p a ?class }",
     ),
     Rule(
         "subclass-closure",
         "Instances are typed with every atmp: superclass of their classes (rdfs:subClassOf+ in "
-        "the ontology graph), so `?p a atmp:ATMP` finds GTMPs and CAR-T products.",
-        f"""INSERT {{ GRAPH <{INFERRED}> {{ ?x a ?super }} }}
-WHERE {{
-  %VALUES%
-  ?x a ?class .
-  FILTER (STRSTARTS(STR(?x), "{ID}"))
-  FILTER NOT EXISTS {{ ?x a ?super }}
-}}""",
-        # The class hierarchy is small: fetch it once, then look instances up class by class.
+        "the ontology), so `?p a atmp:ATMP` finds GTMPs and CAR-T products.",
         # Only the atmp: superclasses: the alignments' external classes (schema:, obo:, prov:)
         # stay reachable with rdfs:subClassOf* and would triple the graph's size.
-        values_query=f"""SELECT DISTINCT ?class ?super WHERE {{
-  GRAPH <{ONTOLOGY}> {{ ?class rdfs:subClassOf+ ?super }}
-  FILTER (isIRI(?class) && STRSTARTS(STR(?super), "{ATMP}") && ?class != ?super)
+        f"""INSERT {{ GRAPH <{INFERRED}> {{ ?x a ?super }} }}
+WHERE {{
+  %SUBCLASS_PAIRS%
+  GRAPH ?g1 {{ ?x a ?class }}
+  FILTER (STRSTARTS(STR(?x), "{ID}"))
+  FILTER NOT EXISTS {{ GRAPH ?stated {{ ?x a ?super }} }}
 }}""",
     ),
     _defined_class_rule(
@@ -155,26 +145,26 @@ WHERE {{
         "atmp:WithdrawnProduct is defined as a product with a withdrawn marketing authorisation.",
         "p",
         "WithdrawnProduct",
-        "?p a atmp:MedicinalProduct ; atmp:hasMarketingAuthorisation/atmp:status atmp:Withdrawn .",
+        "GRAPH ?g1 { ?ma atmp:status atmp:Withdrawn }\n"
+        "  GRAPH ?g2 { ?p atmp:hasMarketingAuthorisation ?ma }\n"
+        "  GRAPH ?g3 { ?p a atmp:MedicinalProduct }",
     ),
     _defined_class_rule(
         "cat-recommendation",
         "atmp:CATClassificationRecommendation is defined as an assertion whose source is the CAT.",
         "c",
         "CATClassificationRecommendation",
-        "?c a atmp:ClassificationAssertion ; atmp:classificationSource atmp:CATRecommendation .",
+        "GRAPH ?g1 { ?c atmp:classificationSource atmp:CATRecommendation }\n"
+        "  GRAPH ?g2 { ?c a atmp:ClassificationAssertion }",
     ),
-    Rule(
+    _defined_class_rule(
         "atmp-trial",
         "atmp:ATMPTrial is defined as a clinical trial that tests an ATMP.",
-        f"""INSERT {{ GRAPH <{INFERRED}> {{ ?t a atmp:ATMPTrial }} }}
-WHERE {{
-  %VALUES%
-  ?t atmp:testsProduct ?p .
-  ?t a atmp:ClinicalTrial .
-  FILTER NOT EXISTS {{ ?t a atmp:ATMPTrial }}
-}}""",
-        values_query="SELECT DISTINCT ?p WHERE { GRAPH ?g { ?p a atmp:ATMP } }",
+        "t",
+        "ATMPTrial",
+        "GRAPH ?g1 { ?p a atmp:ATMP }\n"
+        "  GRAPH ?g2 { ?t atmp:testsProduct ?p }\n"
+        "  GRAPH ?g3 { ?t a atmp:ClinicalTrial }",
     ),
     Rule(
         "is-atmp-trial",
@@ -182,55 +172,50 @@ WHERE {{
         "isATMPTrial true, unless the registry flag is already stated.",
         f"""INSERT {{ GRAPH <{INFERRED}> {{ ?t atmp:isATMPTrial true }} }}
 WHERE {{
-  %VALUES%
-  ?t a atmp:ClinicalTrial .
-  FILTER NOT EXISTS {{ ?t atmp:isATMPTrial ?flag }}
+  {{ SELECT DISTINCT ?t WHERE {{ GRAPH ?g1 {{ ?t atmp:declaredATMPClass ?class }} }} }}
+  GRAPH ?g2 {{ ?t a atmp:ClinicalTrial }}
+  FILTER NOT EXISTS {{ GRAPH ?stated {{ ?t atmp:isATMPTrial ?flag }} }}
 }}""",
-        values_query="SELECT DISTINCT ?t WHERE { GRAPH ?g { ?t atmp:declaredATMPClass ?class } }",
     ),
     Rule(
-        "org-type-commercial-sponsor",
-        "The sponsor of a trial the registry records as commercially sponsored is Industry.",
-        f"""INSERT {{ GRAPH <{INFERRED}> {{ ?o atmp:orgType atmp:Industry }} }}
+        "org-type",
+        "An organisation without a stated type takes the first that applies: Industry when a "
+        "registry records it as the commercial sponsor of a trial; otherwise from its name — "
+        "hospital or clinic: Hospital; university, college or institute: Academic; foundation, "
+        "association or trust (or the Italian ETS/ONLUS): NonProfit; a company legal form "
+        "(GmbH, Ltd, B.V., S.p.A., ...) or pharma/therapeutics: Industry.",
+        # One pass over the organisations (five rules, one per type, scanned them five times):
+        # the first pattern that matches a name gives its rank, and the best rank over the
+        # registry flag and every name wins (a "University Hospital" is a hospital).
+        f"""INSERT {{ GRAPH <{INFERRED}> {{ ?o atmp:orgType ?type }} }}
 WHERE {{
-  {{ SELECT DISTINCT ?o WHERE {{ ?t atmp:hasSponsor ?o ; atmp:isCommercialSponsor true }} }}
-  FILTER NOT EXISTS {{ ?o atmp:orgType ?any }}
+  {{ SELECT ?o (MIN(?rank) AS ?best) WHERE {{
+      {{ GRAPH ?g1 {{ ?t atmp:isCommercialSponsor true }}
+        GRAPH ?g2 {{ ?t atmp:hasSponsor ?o }}
+        BIND (1 AS ?rank) }}
+      UNION
+      {{ GRAPH ?g3 {{ ?o a atmp:Organisation }}
+        GRAPH ?g4 {{ ?o rdfs:label ?label }}
+        BIND (IF(REGEX(?label, "{_HOSPITAL}", "i"), 2,
+              IF(REGEX(?label, "{_ACADEMIC}", "i"), 3,
+              IF(REGEX(?label, "{_NON_PROFIT}", "i"), 4,
+              IF(REGEX(?label, "{_INDUSTRY}", "i"), 5, 0)))) AS ?rank)
+        FILTER (?rank > 0) }}
+    }} GROUP BY ?o }}
+  VALUES (?best ?type) {{
+    (1 atmp:Industry) (2 atmp:Hospital) (3 atmp:Academic) (4 atmp:NonProfit) (5 atmp:Industry) }}
+  FILTER NOT EXISTS {{ GRAPH ?stated {{ ?o atmp:orgType ?any }} }}
 }}""",
-    ),
-    _org_type_rule(
-        "org-type-hospital",
-        "Hospital",
-        _HOSPITAL,
-        "An organisation without a stated type whose name says hospital or clinic is a Hospital.",
-    ),
-    _org_type_rule(
-        "org-type-academic",
-        "Academic",
-        _ACADEMIC,
-        "An organisation without a stated type whose name says university, college or institute "
-        "is Academic.",
-    ),
-    _org_type_rule(
-        "org-type-non-profit",
-        "NonProfit",
-        _NON_PROFIT,
-        "An organisation without a stated type whose name says foundation, association or trust "
-        "(or the Italian ETS/ONLUS) is NonProfit.",
-    ),
-    _org_type_rule(
-        "org-type-industry",
-        "Industry",
-        _INDUSTRY,
-        "An organisation without a stated type whose name carries a company legal form (GmbH, "
-        "Ltd, B.V., S.p.A., ...) or says pharma/therapeutics is Industry.",
     ),
     _defined_class_rule(
         "academic-sponsored-trial",
         "atmp:AcademicSponsoredTrial is defined as a trial with an academic or hospital sponsor.",
         "t",
         "AcademicSponsoredTrial",
-        "?t a atmp:ClinicalTrial ; atmp:hasSponsor/atmp:orgType ?type .\n"
-        "  VALUES ?type { atmp:Academic atmp:Hospital }",
+        "VALUES ?type { atmp:Academic atmp:Hospital }\n"
+        "  GRAPH ?g1 { ?o atmp:orgType ?type }\n"
+        "  GRAPH ?g2 { ?t atmp:hasSponsor ?o }\n"
+        "  GRAPH ?g3 { ?t a atmp:ClinicalTrial }",
     ),
     Rule(
         "results-due-date",
@@ -239,16 +224,13 @@ WHERE {{
         "year is 28 February, as in xsd date arithmetic.",
         f"""INSERT {{ GRAPH <{INFERRED}> {{ ?t atmp:resultsDueDate ?due }} }}
 WHERE {{
-  %VALUES%
-  FILTER NOT EXISTS {{ ?t atmp:resultsDueDate ?stated }}
-}}""",
-        values_query="""SELECT DISTINCT ?t ?due WHERE {
-  GRAPH ?g { ?t atmp:endOfTrialDate ?end }
+  GRAPH ?g1 {{ ?t atmp:endOfTrialDate ?end }}
   FILTER (DATATYPE(?end) = xsd:date)
+  FILTER NOT EXISTS {{ GRAPH ?stated {{ ?t atmp:resultsDueDate ?any }} }}
   BIND (SUBSTR(STR(?end), 6) AS ?monthDay)
   BIND (STRDT(CONCAT(STR(YEAR(?end) + 1), "-",
         IF(?monthDay = "02-29", "02-28", ?monthDay)), xsd:date) AS ?due)
-}""",
+}}""",
     ),
 )
 
@@ -256,32 +238,79 @@ WHERE {{
 def materialise(store: Store) -> dict[str, int]:
     """Run every rule in order on `store` (the build's writer); rule name -> triples added.
 
-    The WHERE clauses read the union of every graph but `meta` (the ontology for the class
-    hierarchy, `inferred` for what earlier rules found), named with USING: a SPARQL Update's
-    default graph is not the union of the named graphs in Oxigraph or most servers."""
-    graphs = {g for g in store.graphs() if g.startswith(GRAPH) and g != META} | {INFERRED}
-    using = " ".join(f"USING <{g}>" for g in sorted(graphs))
+    Each triple pattern of a rule matches in whichever named graph holds it (`GRAPH ?g`): the
+    union of the graphs without naming them, which the embedded store and every server
+    evaluate alike (a USING list of every source graph made Oxigraph look each pattern up once
+    per graph, and the Oxigraph server refuses USING when its default graph is the union). Each
+    rule is one self-contained update, with no answer read back into it, so a writer that
+    defers its updates to the commit, as the remote one does, runs the same rules on the data
+    it commits (its counts are then those of the data published before). `meta` (PROV, VoID)
+    holds nothing a rule matches."""
     counts: dict[str, int] = {}
-    prologue = sparql_prologue()
     for rule in RULES:
         before = store.count(INFERRED)
-        update = rule.update
-        if rule.values_query is not None:
-            values = _values(store, rule.values_query)
-            if values is None:
-                counts[rule.name] = 0
-                continue
-            update = update.replace("%VALUES%", values)
-        store.update(prologue + update.replace("\nWHERE {", f"\n{using}\nWHERE {{", 1))
+        store.update(_sent(rule))
         counts[rule.name] = store.count(INFERRED) - before
     return counts
 
 
-def _values(store: Store, query: str) -> str | None:
-    """The rows of `query` as a VALUES block; None when there are none (nothing to infer)."""
-    result = select(store, query)
-    if not result.rows:
-        return None
-    head = " ".join(f"?{v}" for v in result.variables)
-    rows = " ".join("(" + " ".join(str(row[v]) for v in result.variables) + ")" for row in result)
-    return f"VALUES ({head}) {{ {rows} }}"
+def _sent(rule: Rule) -> str:
+    """The update as sent: full IRIs, and the class hierarchy as VALUES."""
+    pairs = " ".join(
+        f"(<{cls}> <{sup}>)"
+        for cls, supers in sorted(_superclasses().items())
+        for sup in sorted(supers)
+        if sup.startswith(ATMP)
+    )
+    medicinal = " ".join(
+        f"<{cls}>"
+        for cls in sorted(
+            {MEDICINAL_PRODUCT}
+            | {c for c, sups in _superclasses().items() if MEDICINAL_PRODUCT in sups}
+        )
+    )
+    return (
+        _full_iris(rule.update)
+        .replace("%SUBCLASS_PAIRS%", f"VALUES (?class ?super) {{ {pairs} }}")
+        .replace("%MEDICINAL_PRODUCT_CLASSES%", f"VALUES ?class {{ {medicinal} }}")
+    )
+
+
+@cache
+def _superclasses() -> dict[str, frozenset[str]]:
+    """Every named class of the ontology this code ships with (the one the build loads into the
+    `ontology` graph, alignments included) -> its named superclasses, direct or not. Closed
+    here rather than by a property path on the server: a writer that defers its updates reads
+    the graph as last published, Virtuoso 7.2 refuses `?class rdfs:subClassOf+ ?super` with
+    both ends unbound and answered a join of `?p a ?class` with
+    `?class rdfs:subClassOf+ atmp:MedicinalProduct` with one row of eighteen."""
+    from ontology.model import load_ontology_triples
+
+    direct: dict[str, set[str]] = {}
+    for t in load_ontology_triples():
+        if t.predicate.value != SUBCLASS_OF:
+            continue
+        sub, obj = t.subject, t.object
+        if isinstance(sub, NamedNode) and isinstance(obj, NamedNode) and sub != obj:
+            direct.setdefault(sub.value, set()).add(obj.value)
+    closed: dict[str, frozenset[str]] = {}
+    for cls in direct:
+        seen: set[str] = set()
+        todo = list(direct[cls])
+        while todo:
+            sup = todo.pop()
+            if sup not in seen:
+                seen.add(sup)
+                todo.extend(direct.get(sup, ()))
+        closed[cls] = frozenset(seen - {cls})
+    return closed
+
+
+# The remote writer joins its updates into one request, where only the first may carry a
+# prologue (the Oxigraph server refuses PREFIX after `;`): the rules are sent, like every other
+# update of the build, with full IRIs. Their string literals hold no prefixed names.
+_PREFIXED: Final = re.compile(r"(?<![\w<\"])(" + "|".join(PREFIXES) + r"):([A-Za-z_][\w-]*)")
+
+
+def _full_iris(update: str) -> str:
+    return _PREFIXED.sub(lambda m: f"<{PREFIXES[m[1]]}{m[2]}>", update)

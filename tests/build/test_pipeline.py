@@ -89,6 +89,10 @@ def test_real_samples_build_validated_and_linked(
         " a atmp:ATMPTrial }",
     )
     assert ID + "trial/2099-000001-11" in {r["t"] for r in kymriah}
+    # Its sources type Kymriah with its ATMP class (GTMP) and flag it CAR-T: a CAR-T product.
+    types = select(embedded_store, f"SELECT ?c WHERE {{ <{ID}product/EMEA-H-C-004090> a ?c }}")
+    assert {"CARTProduct", "GTMP", "MedicinalProduct"} <= {r["c"].split("#")[-1] for r in types}
+    assert report.rules["cart-product"] >= 1
 
 
 def test_bad_record_stops_the_build_and_changes_nothing(

@@ -75,11 +75,16 @@ def test_subclass_closure_and_defined_classes(ontology: list[ox.Triple]) -> None
         id:w a atmp:MedicinalProduct ; atmp:hasMarketingAuthorisation id:ma .
         id:ma atmp:status atmp:Withdrawn .
         id:cat a atmp:ClassificationAssertion ; atmp:classificationSource atmp:CATRecommendation .
+        id:kymriah a atmp:GTMP ; atmp:isCART true .
+        id:w2 a atmp:SCTMP ; atmp:hasMarketingAuthorisation id:ma .
         """,
         ctgov="""id:t a atmp:ClinicalTrial ; atmp:testsProduct id:car .""",
     )
     assert {"CARTProduct", "GTMP", "ATMP"} <= inferred(store, "car")
+    # A product its source types with its ATMP class is a medicinal product by the hierarchy.
+    assert {"CARTProduct", "ATMP", "MedicinalProduct"} <= inferred(store, "kymriah")
     assert "WithdrawnProduct" in inferred(store, "w")
+    assert "WithdrawnProduct" in inferred(store, "w2")
     assert "CATClassificationRecommendation" in inferred(store, "cat")
     # The trial tests a product that is an ATMP only by inference: the rules chain.
     assert "ATMPTrial" in inferred(store, "t")
@@ -123,6 +128,54 @@ def test_sponsor_types_from_source_fields_and_names(ontology: list[ox.Triple]) -
     assert "AcademicSponsoredTrial" not in inferred(store, "t1")
 
 
+def test_one_organisation_type_over_all_its_names(ontology: list[ox.Triple]) -> None:
+    store = run(
+        ontology,
+        ctgov="""
+        id:t1 a atmp:ClinicalTrial ; atmp:hasSponsor id:o1 ; atmp:isCommercialSponsor true .
+        id:o2 a atmp:Organisation ; rdfs:label "Karolinska Institutet" , "Karolinska Sjukhus" .
+        id:o3 a atmp:Organisation ; rdfs:label "Stiftung X" , "X Biotech GmbH" .
+        id:o4 a atmp:Organisation ; rdfs:label "Some Name" , "Universidad de Navarra" .
+        """,
+        euctr="""id:o1 a atmp:Organisation ; rdfs:label "Ospedale San Raffaele" .""",
+    )
+    # The registry flag, stated in one graph, wins over a name stated in another; then the
+    # first type in order (hospital, academic, non-profit, industry) that any name gives.
+    assert inferred(store, "o1", "atmp:orgType") == {"Industry"}
+    assert inferred(store, "o2", "atmp:orgType") == {"Hospital"}
+    assert inferred(store, "o3", "atmp:orgType") == {"NonProfit"}
+    assert inferred(store, "o4", "atmp:orgType") == {"Academic"}
+
+
+def test_a_sponsor_flagged_commercial_needs_no_name(ontology: list[ox.Triple]) -> None:
+    store = run(
+        ontology,
+        ctgov="""
+        id:t a atmp:ClinicalTrial ; atmp:hasSponsor id:o ; atmp:isCommercialSponsor true .
+        """,
+    )
+    assert inferred(store, "o", "atmp:orgType") == {"Industry"}
+
+
+def test_equally_authoritative_assertions_both_hold(ontology: list[ox.Triple]) -> None:
+    store = run(
+        ontology,
+        reference="""
+        id:p a atmp:MedicinalProduct ; atmp:hasClassification id:c1 , id:c2 , id:c3 .
+        id:c1 atmp:assertsClass atmp:GTMP ; atmp:classificationSource atmp:CuratorClassification .
+        id:c2 atmp:assertsClass atmp:TEP ; atmp:classificationSource atmp:CuratorClassification .
+        id:c3 atmp:assertsClass atmp:SCTMP ;
+            atmp:classificationSource atmp:SponsorSelfClassification .
+        id:q a atmp:MedicinalProduct ; atmp:hasClassification id:c4 .
+        id:c4 atmp:assertsClass atmp:SCTMP ;
+            atmp:classificationSource atmp:SponsorSelfClassification .
+        """,
+    )
+    types = inferred(store, "p")
+    assert {"GTMP", "TEP"} <= types and "SCTMP" not in types
+    assert "SCTMP" in inferred(store, "q")  # each product its own best rank
+
+
 def test_results_due_twelve_months_after_the_end(ontology: list[ox.Triple]) -> None:
     store = run(
         ontology,
@@ -136,6 +189,23 @@ def test_results_due_twelve_months_after_the_end(ontology: list[ox.Triple]) -> N
     assert inferred(store, "t1", "atmp:resultsDueDate") == {"2024-02-28"}
     assert inferred(store, "t2", "atmp:resultsDueDate") == {"2025-02-28"}
     assert inferred(store, "t3", "atmp:resultsDueDate") == set()
+
+
+def test_each_rule_counts_the_triples_it_added(ontology: list[ox.Triple]) -> None:
+    store = OxigraphStore()
+    store.replace_graph(GRAPH + "ontology", ontology)
+    quads = ox.parse(
+        PREFIXES
+        + """id:car a atmp:MedicinalProduct ; atmp:isCART true .
+        id:t a atmp:ClinicalTrial ; atmp:testsProduct id:car ; atmp:hasSponsor id:o .
+        id:o a atmp:Organisation ; rdfs:label "Leiden University Medical Center" .""",
+        format=ox.RdfFormat.TURTLE,
+    )
+    store.replace_graph(GRAPH + "ctgov", [q.triple for q in quads])
+    counts = materialise(store)
+    assert counts["cart-product"] == 1 and counts["org-type"] == 1
+    assert counts["subclass-closure"] >= 2  # GTMP and ATMP at least
+    assert sum(counts.values()) == store.count(GRAPH + "inferred")
 
 
 def test_rules_only_write_the_inferred_graph(ontology: list[ox.Triple]) -> None:

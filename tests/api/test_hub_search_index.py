@@ -4,15 +4,12 @@ answer as the SPARQL scan, and a new version is searched as soon as it is publis
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from hub_fixtures import build_hub_store, hub_settings
 
-from api.app import create_app
 from api.routers import hub_search
 from graph_builder.namespaces import GRAPH, ID, RDFS
 from graph_builder.store import EmbeddedStore, OxigraphStore
@@ -39,22 +36,9 @@ NEEDLES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("hub-search")
-    build_hub_store(folder / "store")
-    return folder
-
-
-@pytest.fixture(scope="module")
-def client(root: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(hub_settings(root))) as c:
-        yield c
-
-
 @pytest.mark.parametrize("type_segment", [None, "product", "trial", "assessment"])
-def test_the_index_answers_as_the_scan_does(root: Path, type_segment: str | None) -> None:
-    store = EmbeddedStore(root / "store")
+def test_the_index_answers_as_the_scan_does(hub_root: Path, type_segment: str | None) -> None:
+    store = EmbeddedStore(hub_root / "store")
     assert store.current is not None
     scanned = OxigraphStore(store.current, read_only=True)  # no versions: scanned with SPARQL
     for q in NEEDLES:
@@ -78,30 +62,32 @@ def add_label(root: Path, key: str, label: str) -> None:
     store.close()
 
 
-def test_a_published_change_is_found_by_the_next_search(root: Path, client: TestClient) -> None:
-    assert search(client, "quillotrix")["total"] == 0
-    add_label(root, "quillotrix", "Quillotrix")
-    body = search(client, "quillotrix")
+def test_a_published_change_is_found_by_the_next_search(
+    hub_root: Path, hub_client: TestClient
+) -> None:
+    assert search(hub_client, "quillotrix")["total"] == 0
+    add_label(hub_root, "quillotrix", "Quillotrix")
+    body = search(hub_client, "quillotrix")
     assert body["total"] == 1
     hit = body["items"][0]
     assert (hit["key"], hit["label"], hit["match"]) == ("quillotrix", "Quillotrix", "label-exact")
 
 
-def test_concurrent_searches_during_a_publication(root: Path, client: TestClient) -> None:
+def test_concurrent_searches_during_a_publication(hub_root: Path, hub_client: TestClient) -> None:
     totals: list[int] = []
     lock = threading.Lock()
 
     def ask() -> None:
         for _ in range(5):
-            total = search(client, "velmorant")["total"]
+            total = search(hub_client, "velmorant")["total"]
             with lock:
                 totals.append(total)
 
     threads = [threading.Thread(target=ask) for _ in range(4)]
     for t in threads:
         t.start()
-    add_label(root, "velmorant", "Velmorant")
+    add_label(hub_root, "velmorant", "Velmorant")
     for t in threads:
         t.join()
     assert set(totals) <= {0, 1} and len(totals) == 20
-    assert search(client, "velmorant")["total"] == 1
+    assert search(hub_client, "velmorant")["total"] == 1

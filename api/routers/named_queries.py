@@ -258,7 +258,7 @@ async def run(
     computed by NamedQuery.run itself, which calls graph_builder.manufacturability."""
     if q.live is not None and q.live in terms:
         return await in_thread(partial(q.run, ctx.store, params, limit=limit, offset=offset))
-    result = await run_query(ctx, q.paged_sparql(limit, offset), terms)
+    result = await run_query(ctx, q.paged_sparql(limit, offset, terms), terms)
     if not isinstance(result, SelectResult):
         raise QuerySyntaxError(f"query {q.id} is not a SELECT query")
     return result

@@ -242,6 +242,29 @@ def test_parameters_filter_the_answer(hub_client: TestClient) -> None:
     assert [r["site"]["value"] for r in rows] == [SITE + LOWLANDS]
 
 
+def test_the_api_sends_the_query_anchored_on_the_given_identifier(
+    hub_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """identifier_crosswalk has `#if bound(?nct)` blocks: given `nct`, the text sent to the
+    executor starts from the identifier instead of testing it on every trial."""
+    import api.routers.named_queries as named_queries
+    from api.deps import run_query as original
+
+    sent: list[str] = []
+
+    async def spy(ctx: Any, sparql: str, *args: Any, **kwargs: Any) -> Any:
+        sent.append(sparql)
+        return await original(ctx, sparql, *args, **kwargs)
+
+    monkeypatch.setattr(named_queries, "run_query", spy)
+    response = hub_client.get("/queries/identifier_crosswalk", params={"nct": "NCT02445248"})
+    assert response.status_code == 200, response.text
+    (text,) = sent
+    query = load_catalogue()["identifier_crosswalk"]
+    assert text.startswith(query.paged_sparql(None, 0, {"nct"}).rstrip())
+    assert "!BOUND(?nct)" in query.sparql and "!BOUND(?nct)" not in text
+
+
 # --- pages -------------------------------------------------------------------------------------
 
 

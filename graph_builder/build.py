@@ -1,9 +1,13 @@
 """The build pipeline: real source files -> one named graph per source -> identity, rules and
 manufacturability in `inferred` -> PROV-O and VoID in `meta` -> the validation gate -> publish.
 
-Everything happens inside one `store.writing()` block: the embedded store works on a copy and
-publishes it with one rename when the block ends, so a bad record, a failing rule, a failing gate
-or a killed process leaves the published store exactly as it was.
+Every step reads what the steps before it wrote, so the pipeline runs on a writer that reads its
+own writes. On the embedded store that is its `store.writing()` block: it works on a copy and
+publishes it with one rename when the block ends. A remote store's writer stages its writes until
+the commit, so a remote build runs the pipeline in a scratch embedded store and then publishes the
+graphs it changed in one remote write (docs/stores.md, "Building a remote store"). Either way a
+bad record, a failing rule, a failing gate or a killed process leaves the published store exactly
+as it was.
 
 `build()` is a plain function; the CLI (`atmp-kg build`) and the API both call it.
 """
@@ -11,18 +15,21 @@ or a killed process leaves the published store exactly as it was.
 from __future__ import annotations
 
 import json
+import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from io import BytesIO
 from pathlib import Path
 from typing import Any, Final, Protocol
 
-from pyoxigraph import Triple
+from pyoxigraph import NamedNode, RdfFormat, Triple
 
 from graph_builder import identity, provenance, rules, validate
 from graph_builder.errors import InputError
 from graph_builder.namespaces import (
+    GRAPH,
     INFERRED,
     INFERRED_OWL,
     META_GRAPH,
@@ -33,11 +40,13 @@ from graph_builder.namespaces import (
 from graph_builder.sources import available_sources, get_source
 from graph_builder.sources.base import Rejection, Source, input_files, located, sha256_of
 from graph_builder.store.base import Store
+from graph_builder.store.embedded import EmbeddedStore, OxigraphStore
 
 ONTOLOGY: Final = ONTOLOGY_GRAPH
 META: Final = META_GRAPH
 SOURCE_GRAPHS: Final = frozenset(graph_iri(sid).value for sid in SOURCE_IDS)
 PROGRESS_EVERY: Final = 200
+_DIGEST_MASK: Final = (1 << 64) - 1
 
 
 @dataclass
@@ -165,7 +174,8 @@ def build(
     partial = sources is not None
     report = BuildReport(partial=partial)
     plan: dict[str, list[Path]] = {}
-    store_is_empty = not store.graphs()
+    # A server has graphs of its own (Virtuoso's system graphs): only atmp-kg's count.
+    store_is_empty = not any(g.startswith(GRAPH) for g in store.graphs())
     if data_dir is not None and (not partial or store_is_empty):
         plan.update(default_plan(data_dir))
     for source_id, paths in (sources or {}).items():
@@ -176,37 +186,124 @@ def build(
             if not path.exists():  # fail before taking the writer
                 raise InputError("no such file or folder", source_id=sid, file=str(path))
 
-    with store.writing() as writer:
-        for sid in sorted(plan, key=_source_order):
-            shown.source_started(sid)
-            source_report = _load_source(writer, instances[sid], plan[sid], lenient, shown)
-            report.sources.append(source_report)
-            shown.source_finished(source_report)
-        if not partial or ONTOLOGY not in writer.graphs():
-            shown.step("ontology")
-            from ontology.model import load_ontology_triples
-
-            report.ontology_triples = writer.replace_graph(ONTOLOGY, load_ontology_triples())
-        writer.drop_graph(INFERRED)
-        writer.drop_graph(INFERRED_OWL)
-        source_graphs = [g for g in writer.graphs() if g in SOURCE_GRAPHS]
-        shown.step("identity")
-        report.identity = identity.resolve(writer, source_graphs)
-        shown.step("rules")
-        report.rules = rules.materialise(writer)
-        shown.step("manufacturability")
-        from graph_builder import manufacturability
-
-        report.assessments = manufacturability.materialise(writer, today)
-        if lenient:
-            report.quarantine = _write_quarantine(store, report, report_path)
-        shown.step("provenance")
-        provenance.record(writer, [_run(instances[s.source_id], s) for s in report.sources])
-        shown.step("validation")
-        report.validation = validate.gate(writer)
-        report.graphs = {g: writer.count(g) for g in writer.graphs()}
+    job = _Job(store, plan, instances, report, lenient, report_path, shown, today)
+    if isinstance(store, EmbeddedStore | OxigraphStore):
+        with store.writing() as writer:
+            _pipeline(writer, job)
+    else:
+        _build_in_scratch(job)
     report.seconds = time.perf_counter() - started
     return report
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What `build` was asked to do, checked."""
+
+    store: Store
+    plan: Mapping[str, Sequence[Path]]
+    instances: Mapping[str, Source]
+    report: BuildReport
+    lenient: bool
+    report_path: Path | None
+    shown: BuildProgress
+    today: date | None
+
+
+def _pipeline(writer: Store, job: _Job) -> None:
+    """Every step of the build on `writer`, which must read what it writes: identity, the rules,
+    manufacturability, provenance and the gate read back what the steps before them wrote."""
+    plan, instances, report, shown = job.plan, job.instances, job.report, job.shown
+    partial = report.partial
+    for sid in sorted(plan, key=_source_order):
+        shown.source_started(sid)
+        source_report = _load_source(writer, instances[sid], plan[sid], job.lenient, shown)
+        report.sources.append(source_report)
+        shown.source_finished(source_report)
+    if not partial or ONTOLOGY not in writer.graphs():
+        shown.step("ontology")
+        from ontology.model import load_ontology_triples
+
+        report.ontology_triples = writer.replace_graph(ONTOLOGY, load_ontology_triples())
+    writer.drop_graph(INFERRED)
+    writer.drop_graph(INFERRED_OWL)
+    source_graphs = [g for g in writer.graphs() if g in SOURCE_GRAPHS]
+    shown.step("identity")
+    report.identity = identity.resolve(writer, source_graphs)
+    shown.step("rules")
+    report.rules = rules.materialise(writer)
+    shown.step("manufacturability")
+    from graph_builder import manufacturability
+
+    report.assessments = manufacturability.materialise(writer, job.today)
+    if job.lenient:
+        report.quarantine = _write_quarantine(job.store, report, job.report_path)
+    shown.step("provenance")
+    provenance.record(writer, [_run(instances[s.source_id], s) for s in report.sources])
+    shown.step("validation")
+    report.validation = validate.gate(writer)
+    report.graphs = {g: writer.count(g) for g in writer.graphs()}
+
+
+# --- a store whose writer does not read its own writes ------------------------------------------
+
+
+def _build_in_scratch(job: _Job) -> None:
+    """The build of a remote store: the whole pipeline runs in a scratch embedded store, so that
+    every step and the gate read exactly what will be published (the remote writer stages its
+    writes until the commit and reads the data published before), and the resulting graphs are
+    then published in one remote write (staged uploads, one update request of MOVEs at its
+    end). A failing step or gate ends the build before that write: the remote stays as it was.
+
+    The scratch store is seeded with every remote graph the build does not replace (for a
+    partial build: the other sources, the ontology, `meta`), as the embedded store's writer
+    starts from a copy of the published version. Only graphs the build changed are uploaded."""
+    store = job.store
+    # Only atmp-kg's own graphs: a server holds others (Virtuoso its system graphs, other
+    # datasets), which the build neither reads nor touches.
+    published = {g for g in store.graphs() if g.startswith(GRAPH)}
+    replaced = {graph_iri(sid).value for sid in job.plan} | {INFERRED, INFERRED_OWL}
+    if not job.report.partial:
+        replaced.add(ONTOLOGY)
+    with tempfile.TemporaryDirectory(prefix="atmp-kg-build-") as folder:
+        scratch = OxigraphStore(Path(folder) / "store")
+        try:
+            if published - replaced:
+                job.shown.step("seed")
+            seeded = {g: _seed(scratch, store, g) for g in sorted(published - replaced)}
+            _pipeline(scratch, job)
+            job.shown.step("publish")
+            with store.writing() as target:
+                for graph in scratch.graphs():
+                    if seeded.get(graph) != _digest(scratch, graph):
+                        target.replace_graph(graph, _triples_of(scratch, graph))
+                for graph in sorted(published - set(scratch.graphs())):
+                    target.drop_graph(graph)
+        finally:
+            scratch.close()
+
+
+def _seed(scratch: OxigraphStore, store: Store, graph: str) -> tuple[int, int]:
+    """Copy `graph` from `store` into the scratch store; returns its digest there."""
+    buffer = BytesIO()
+    store.export(buffer, "nt", graph)
+    buffer.seek(0)
+    scratch.raw.bulk_load(buffer, RdfFormat.N_TRIPLES, to_graph=NamedNode(graph))
+    return _digest(scratch, graph)
+
+
+def _digest(scratch: OxigraphStore, graph: str) -> tuple[int, int]:
+    """The number of triples and the sum of their hashes: equal before and after the pipeline
+    when the pipeline left the graph alone (it may rewrite seeded graphs: identity does)."""
+    n = total = 0
+    for triple in _triples_of(scratch, graph):
+        n += 1
+        total = (total + hash(str(triple))) & _DIGEST_MASK
+    return n, total
+
+
+def _triples_of(scratch: OxigraphStore, graph: str) -> Iterator[Triple]:
+    return (q.triple for q in scratch.raw.quads_for_pattern(None, None, None, NamedNode(graph)))
 
 
 # --- one source ------------------------------------------------------------------------------

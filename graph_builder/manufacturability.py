@@ -20,7 +20,8 @@ Interface contract (the API, the named queries and the build rely on these; keep
 - `materialise(store, on: date | None = None) -> int` — recompute every assessment and write
   it into the `inferred` graph as `atmp:ManufacturabilityAssessment` nodes (ADR 0001 terms,
   the reasons as one `rdfs:comment` in rule order, provenance as `prov:wasDerivedFrom`),
-  replacing only the assessment triples there; returns the number of assessments. Call it on the build's writer.
+  replacing only the assessment triples there; returns the number of assessments. Call it on
+  the build's writer.
 
 The rule (DESIGN.md, "Manufacturability"): site S can make product P on day D when, for one of
 P's processes and one of P's uses (commercial if P has an authorised MA, investigational if a
@@ -277,21 +278,21 @@ SELECT ?product ?process ?kind ?item WHERE {
   }
 }"""
 
-# One row per product and ATMP class; the uses and the illustrative flag are EXISTS tests per
-# product (a UNION over every trial would scan them all).
+# One row per product and ATMP class or use flag. Classes are matched as stated or inferred
+# (graph_builder.rules materialises the subclass closure: a CAR-T product is a GTMP there), not
+# with `a/rdfs:subClassOf*`, and no flag is an EXISTS inside BIND: Virtuoso 7.2 answers such
+# path joins unreliably and refuses EXISTS inside BIND (SQ074).
 _PRODUCT_USES: Final = """
-SELECT DISTINCT ?product ?class ?isCART ?commercial ?investigational ?exempted ?illustrative
-WHERE {
+SELECT DISTINCT ?product ?class ?flag WHERE {
   ?product atmp:hasProcess ?process .
-  OPTIONAL { ?product a/rdfs:subClassOf* ?class
-             VALUES ?class { atmp:GTMP atmp:SCTMP atmp:TEP } }
-  BIND (EXISTS { ?product atmp:isCART true } AS ?isCART)
-  BIND (EXISTS { ?product atmp:hasMarketingAuthorisation/atmp:status atmp:Authorised }
-        AS ?commercial)
-  BIND (EXISTS { ?trial atmp:testsProduct ?product } AS ?investigational)
-  BIND (EXISTS { ?he atmp:appliesTo ?product } AS ?exempted)
-  BIND (EXISTS { ?product atmp:isIllustrative true }
-        || EXISTS { ?product atmp:hasProcess/atmp:isIllustrative true } AS ?illustrative)
+  { VALUES ?class { atmp:GTMP atmp:SCTMP atmp:TEP } ?product a ?class }
+  UNION { ?product atmp:isCART true BIND ("isCART" AS ?flag) }
+  UNION { ?product atmp:hasMarketingAuthorisation/atmp:status atmp:Authorised
+          BIND ("commercial" AS ?flag) }
+  UNION { ?trial atmp:testsProduct ?product BIND ("investigational" AS ?flag) }
+  UNION { ?he atmp:appliesTo ?product BIND ("exempted" AS ?flag) }
+  UNION { ?product atmp:isIllustrative true BIND ("illustrative" AS ?flag) }
+  UNION { ?process atmp:isIllustrative true BIND ("illustrative" AS ?flag) }
 }"""
 
 _SITE_FACTS: Final = """
@@ -317,11 +318,13 @@ SELECT ?site ?kind ?item ?number ?from ?until ?status ?scope ?operation WHERE {
 
 # The materials of each product's process, what kind they are and who supplies them at which
 # grade; the rows `supplied_at_grade` and `donor_sourced` read (also graph_builder.analytics).
+# ?starting, ?consumable and ?donor are bound (to the class or origin) or not; the material
+# classes as stated or inferred (the rules close the subclasses), for Virtuoso as above.
 MATERIAL_SUPPLY: Final = """
   ?product atmp:hasProcess/atmp:hasStep?/atmp:usesMaterial ?material .
-  BIND (EXISTS { ?material a/rdfs:subClassOf* atmp:StartingMaterial } AS ?starting)
-  BIND (EXISTS { ?material a/rdfs:subClassOf* atmp:Consumable } AS ?consumable)
-  BIND (?starting && EXISTS { ?material atmp:origin atmp:HumanOrigin } AS ?donor)
+  OPTIONAL { VALUES ?starting { atmp:StartingMaterial } ?material a ?starting }
+  OPTIONAL { VALUES ?consumable { atmp:Consumable } ?material a ?consumable }
+  OPTIONAL { VALUES ?donor { atmp:HumanOrigin } ?material atmp:origin ?donor }
   OPTIONAL { ?mp atmp:isProductOf ?material ; atmp:suppliedBy ?supplier .
              OPTIONAL { ?mp atmp:grade ?grade } }
 """
@@ -332,8 +335,8 @@ _MATERIALS: Final = (
 )
 
 _VOCABULARY: Final = """
-SELECT ?item ?label ?notation ?broader ?operation WHERE {
-  { ?item a atmp:AuthorisedOperation } UNION { ?item a atmp:Capability }
+SELECT ?item ?label ?notation ?broader ?kind WHERE {
+  { ?item a atmp:AuthorisedOperation BIND ("operation" AS ?kind) } UNION { ?item a atmp:Capability }
   UNION { ?item a atmp:Material } UNION { ?item a atmp:StartingMaterial }
   UNION { ?item a atmp:RawMaterial } UNION { ?item a atmp:Excipient }
   UNION { ?item a atmp:Consumable } UNION { ?item a atmp:ManufacturingSite }
@@ -341,7 +344,6 @@ SELECT ?item ?label ?notation ?broader ?operation WHERE {
   OPTIONAL { ?item rdfs:label ?label }
   OPTIONAL { ?item skos:notation ?notation }
   OPTIONAL { ?item skos:broader ?broader }
-  BIND (EXISTS { ?item a atmp:AuthorisedOperation } AS ?operation)
 }"""
 
 
@@ -392,12 +394,13 @@ def fetch_facts(store: Store, product: str | None = None, site: str | None = Non
         product_facts = products[row["product"].value]
         if (atmp_class := cell(row, "class")) is not None:
             product_facts.classes.add(atmp_class)
-        if cell(row, "isCART") == "true":
+        flag = cell(row, "flag")
+        if flag == "isCART":
             product_facts.classes.add(ATMP + "GTMP")
-        for flag, use in _USE_FLAGS.items():
-            if cell(row, flag) == "true":
-                product_facts.uses.add(use)
-        product_facts.illustrative |= cell(row, "illustrative") == "true"
+        elif flag == "illustrative":
+            product_facts.illustrative = True
+        elif flag in _USE_FLAGS:
+            product_facts.uses.add(_USE_FLAGS[flag])
 
     sites: dict[str, SiteFacts] = {}
     grants: dict[tuple[str, str], _GrantRows] = {}
@@ -435,7 +438,7 @@ def fetch_facts(store: Store, product: str | None = None, site: str | None = Non
         if label and (item not in names or label < names[item]):
             names[item] = label
         notation = cell(row, "notation")
-        if notation is not None and cell(row, "operation") == "true":
+        if notation is not None and cell(row, "kind") == "operation":
             codes[item] = min(notation, codes.get(item, notation))
         if (parent := cell(row, "broader")) is not None:
             broader[item].add(parent)
@@ -455,15 +458,15 @@ def qualifies(grade: str | None, *, starting: bool, consumable: bool) -> bool:
 def is_donor_sourced(row: Mapping[str, Term]) -> bool:
     """A MATERIAL_SUPPLY row of a human starting material: procured from the patient or donor,
     so nobody supplies it and none is missing."""
-    return cell(row, "donor") == "true"
+    return cell(row, "donor") is not None and cell(row, "starting") is not None
 
 
 def supplied_at_grade(row: Mapping[str, Term]) -> bool:
     """A MATERIAL_SUPPLY row naming a supplier whose grade counts for the material."""
     return cell(row, "supplier") is not None and qualifies(
         cell(row, "grade"),
-        starting=cell(row, "starting") == "true",
-        consumable=cell(row, "consumable") == "true",
+        starting=cell(row, "starting") is not None,
+        consumable=cell(row, "consumable") is not None,
     )
 
 

@@ -445,7 +445,9 @@ class StagedWriter:
     """What `SparqlEndpointStore.writing()` yields. Replaced graphs are uploaded to staging
     graphs at once; drops, updates and the MOVEs onto the targets wait for `commit` and go as one
     update request, in the order they were asked for. Reads go to the published data: they do
-    not see what this writer has staged."""
+    not see what this writer has staged. (That is why a build of a remote store runs its
+    pipeline in a scratch embedded store and uses this writer only to publish the result:
+    graph_builder.build, docs/stores.md "Building a remote store".)"""
 
     def __init__(self, store: SparqlEndpointStore) -> None:
         self._store = store

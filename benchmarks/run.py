@@ -155,6 +155,11 @@ def main(argv: list[str] | None = None) -> None:
         help="re-measure only the API of --scales, on their stores already built under --work",
     )
     parser.add_argument(
+        "--queries-only",
+        action="store_true",
+        help="re-measure only the queries of --scales, on their stores already built under --work",
+    )
+    parser.add_argument(
         "--remote", default="", help="scales to build and query through Virtuoso too, e.g. 3k"
     )
     args = parser.parse_args(argv)
@@ -168,6 +173,16 @@ def main(argv: list[str] | None = None) -> None:
             results["scales"][label]["api"] = measure_api_of(
                 label, args.work, quick=args.quick, with_rdflib="rdflib" not in args.skip
             )
+            args.results.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    elif args.queries_only:
+        for label in [s.strip() for s in args.scales.split(",") if s.strip()]:
+            print(f"[{label}] queries", flush=True)
+            latencies = query_bench.measure_queries(
+                args.work / f"bench-{label}" / "store",
+                args.work / f"data-{label}",
+                max_runs=3 if args.quick else query_bench.MAX_RUNS,
+            )
+            results["scales"][label]["queries"] = [q.as_dict() for q in latencies]
             args.results.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     elif not args.render_only:
         skip = {s.strip() for s in args.skip.split(",") if s.strip()}

@@ -5,7 +5,9 @@ API:
 - `create_app(settings=None, store=None) -> FastAPI`: settings default to the environment
   (`ATMP_KG_...`); the store defaults to the one the settings select (embedded or remote).
   Reads run through the guarded executor (worker processes, enforced timeout); the app closes
-  it and the store on shutdown.
+  it and the store on shutdown. Called without arguments it is the app factory each process of
+  `atmp-kg serve --workers N` runs (uvicorn's `api.app:create_app`, settings from the
+  environment).
 
 Routes: /sparql, /graph (Graph Store Protocol), /id/... and /context.jsonld, /ontology, /void,
 /dumps, /health, /docs and /openapi.json; / (web page), /queries (named queries) and /api/...

@@ -16,6 +16,9 @@ API:
   read through the executor in a worker thread (never on the event loop) and enforces the
   result cap (`settings.result_limit`, ApiError 422 `result_too_large`). Text from a client is
   first checked with api.query_inspection (SERVICE refused), in a thread too.
+- `written_answer(ctx, query, fmt, *, default_graphs=None, named_graphs=None) -> bytes`: a
+  client's query answered in `fmt` (blocking; /sparql calls it in its one worker thread), with
+  the same result cap; the embedded store's query workers write the bytes themselves.
 - `in_thread(func, *args)`: any other blocking call (store writes, exports, serialising).
 - `current_version(ctx)`: `ctx.store_version()` without blocking the event loop.
 - `to_canonical(iri, settings)` / `to_public(iri, settings)`: IRIs under the public base <->
@@ -35,10 +38,11 @@ from typing import Annotated, Any, BinaryIO, NamedTuple, TypeVar
 
 import anyio.to_thread
 from fastapi import Depends, Request
-from pydantic import Field
+from pydantic import Field, field_validator
 from pyoxigraph import Triple
 
 from api.errors import ApiError
+from api.negotiation import Fmt, media_type, serialize_result
 from api.query_inspection import refuse_outbound
 from graph_builder.namespaces import BASE
 from graph_builder.settings import Settings
@@ -50,7 +54,7 @@ from graph_builder.store.base import (
     Store,
 )
 from graph_builder.store.embedded import EmbeddedStore
-from graph_builder.store.guarded import QueryExecutor
+from graph_builder.store.guarded import GuardedExecutor, QueryExecutor
 
 T = TypeVar("T")
 
@@ -75,11 +79,23 @@ class ApiSettings(Settings):
     query_workers: int = Field(
         default=2, ge=1, description="Query worker processes of the embedded store."
     )
+    workers: int = Field(
+        default=1,
+        ge=1,
+        description="API worker processes of `atmp-kg serve`, each with `query_workers` query "
+        "worker processes of its own (docs/api.md: what 2 measured on a 2-core machine).",
+    )
     access_log: bool = Field(
         default=False,
         description="Log one line per request (`atmp-kg serve`); off by default, as it costs "
         "a measurable share of a lookup's time.",
     )
+
+    @field_validator("endpoint")
+    @classmethod
+    def _no_empty_endpoint(cls, endpoint: str | None) -> str | None:
+        # `atmp-kg serve --workers N --store ...` clears an endpoint of the environment this way.
+        return endpoint or None
 
     @classmethod
     def from_settings(cls, settings: Settings | None) -> ApiSettings:
@@ -273,7 +289,43 @@ async def run_query(
         named_graphs=named_graphs,
     )
     result = await anyio.to_thread.run_sync(run)
-    size = len(result) if isinstance(result, SelectResult | list) else 0
+    _check_size(ctx, len(result) if isinstance(result, SelectResult | list) else 0)
+    return result
+
+
+def written_answer(
+    ctx: ApiContext,
+    query: str,
+    fmt: Fmt,
+    *,
+    default_graphs: list[str] | None = None,
+    named_graphs: list[str] | None = None,
+) -> bytes:
+    """The answer to a client's query in `fmt`, result cap enforced as in `run_query`. Blocks:
+    call it from a worker thread. The embedded store's query workers write the bytes
+    themselves, so nothing is parsed here; a remote store's answer is parsed and written here."""
+    if isinstance(ctx.executor, GuardedExecutor):
+        answer = ctx.executor.answer(
+            query,
+            media_type(fmt),
+            max_size=ctx.settings.result_limit,
+            timeout=ctx.settings.query_timeout,
+            default_graphs=default_graphs,
+            named_graphs=named_graphs,
+        )
+        _check_size(ctx, answer.size)
+        return answer.body
+    result = ctx.executor.query(
+        query,
+        timeout=ctx.settings.query_timeout,
+        default_graphs=default_graphs,
+        named_graphs=named_graphs,
+    )
+    _check_size(ctx, len(result) if isinstance(result, SelectResult | list) else 0)
+    return serialize_result(result, fmt)
+
+
+def _check_size(ctx: ApiContext, size: int) -> None:
     if size > ctx.settings.result_limit:
         raise ApiError(
             422,
@@ -282,7 +334,6 @@ async def run_query(
             f"({ctx.settings.result_limit}); narrow the query or page with LIMIT and OFFSET",
             {"limit": ctx.settings.result_limit, "size": size},
         )
-    return result
 
 
 def _public_base(settings: Settings) -> str:

@@ -14,6 +14,8 @@ API:
 - `serialize_result(result, fmt) -> bytes`: a QueryResult (SelectResult, bool, triples) in any
   format above but HTML (graph_builder.store.formats writes it; TriG/N-Quads here);
   `serialize_quads(quads, fmt)` for a dataset in TriG or N-Quads.
+- `media_type(fmt) -> str`: the engine's media type of a format but HTML (what the query workers
+  are asked to write).
 - `jsonld_document(triples, context_url, prefixes=PREFIXES) -> bytes`: compact-IRI JSON-LD that
   uses a published @context (the context document is `jsonld_context(prefixes)`).
 - `rdf_response(body, offer)`: a Response with the offer's media type and `Vary: Accept`.
@@ -228,6 +230,26 @@ _WRITE_NAMES = {
     Fmt.RDFXML: "rdf",
 }
 _DATASET_FORMATS = {Fmt.TRIG: ox.RdfFormat.TRIG, Fmt.NQUADS: ox.RdfFormat.N_QUADS}
+
+
+_OX_FORMATS: dict[Fmt, ox.QueryResultsFormat | ox.RdfFormat] = {
+    Fmt.JSON: ox.QueryResultsFormat.JSON,
+    Fmt.XML: ox.QueryResultsFormat.XML,
+    Fmt.CSV: ox.QueryResultsFormat.CSV,
+    Fmt.TSV: ox.QueryResultsFormat.TSV,
+    Fmt.TURTLE: ox.RdfFormat.TURTLE,
+    Fmt.NTRIPLES: ox.RdfFormat.N_TRIPLES,
+    Fmt.JSONLD: ox.RdfFormat.JSON_LD,
+    Fmt.RDFXML: ox.RdfFormat.RDF_XML,
+    Fmt.TRIG: ox.RdfFormat.TRIG,
+    Fmt.NQUADS: ox.RdfFormat.N_QUADS,
+}
+
+
+def media_type(fmt: Fmt) -> str:
+    """The engine's own media type of a results or RDF syntax: how the query workers are told
+    which syntax to write (graph_builder.store.guarded)."""
+    return _OX_FORMATS[fmt].media_type
 
 
 def serialize_result(result: QueryResult, fmt: Fmt) -> bytes:

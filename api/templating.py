@@ -23,8 +23,12 @@ from graph_builder.namespaces import ATMP, BASE, GRAPH, PREFIXES
 
 TEMPLATES_DIR: Final = Path(__file__).resolve().parent / "templates"
 
+# Templates ship with the package and do not change under a running server: no mtime check
+# per render (auto_reload), which showed in profiles of the HTML views.
 _environment = Environment(
-    loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape(["html"])
+    loader=FileSystemLoader(TEMPLATES_DIR),
+    autoescape=select_autoescape(["html"]),
+    auto_reload=False,
 )
 
 

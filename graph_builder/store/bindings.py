@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Literal, TypeAlias
 
 from pyoxigraph import BlankNode, NamedNode
@@ -62,6 +63,8 @@ def named_node(iri: str) -> NamedNode:
         raise ParameterError(f"invalid IRI {iri!r}: {exc}") from None
 
 
+# Named queries bind the same few texts on every request; the lexer walk is the costly part.
+@lru_cache(maxsize=256)
 def _outer_where_brace(query: str) -> int:
     """Offset of the '{' that opens the outermost WHERE group: the first top-level group, or the
     second one of a CONSTRUCT (whose first is the template; the WHERE keyword is optional).

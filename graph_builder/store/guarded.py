@@ -17,7 +17,13 @@ store the queries run in worker processes; one that runs past its limit is kille
     finally:
         executor.close()
 
-`query` blocks, so call it from a worker thread (FastAPI: a plain `def` endpoint or
+`answer(query, media_type, max_size=...)` runs the same way but the worker also writes the answer in
+the syntax of `media_type` (a SPARQL results syntax for SELECT/ASK, an RDF syntax for
+CONSTRUCT/DESCRIBE) and counts it: an `Answer(size, body)` whose body is empty when `size`
+(rows or triples; 0 for ASK) is above `max_size`. The caller sends the bytes as they come, with
+no parsing in its own process (the API's /sparql).
+
+`query` and `answer` block, so call them from a worker thread (FastAPI: a plain `def` endpoint or
 `run_in_threadpool`), never on the event loop; it is safe to call from many threads at once.
 It raises QueryTimeout when the limit passes (also when every worker stays busy for that long),
 QuerySyntaxError for a query that does not parse, StoreError when the store cannot answer.
@@ -34,18 +40,20 @@ QuerySyntaxError for a query that does not parse, StoreError when the store cann
 from __future__ import annotations
 
 import multiprocessing
+import os
 import queue
 import threading
 import time
 from io import BytesIO
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import pyoxigraph as ox
 
 from graph_builder import errors
-from graph_builder.errors import AtmpKgError, QueryTimeout, StoreError
+from graph_builder.errors import AtmpKgError, ParameterError, QueryTimeout, StoreError
+from graph_builder.namespaces import PREFIXES
 from graph_builder.store.base import Bindings, QueryResult, Store
 from graph_builder.store.bindings import bind
 from graph_builder.store.embedded import EmbeddedStore, OxigraphStore
@@ -58,6 +66,13 @@ _ERRORS: dict[str, type[AtmpKgError]] = {
     for name, cls in vars(errors).items()
     if isinstance(cls, type) and issubclass(cls, AtmpKgError)
 }
+
+
+class Answer(NamedTuple):
+    # Rows of a SELECT, triples of a CONSTRUCT/DESCRIBE, 0 for an ASK.
+    size: int
+    # The answer in the requested syntax; empty when `size` is above the caller's maximum.
+    body: bytes
 
 
 class QueryExecutor(Protocol):
@@ -118,7 +133,8 @@ class GuardedExecutor:
         if workers < 1:
             raise ValueError("workers must be at least 1")
         self.timeout = timeout
-        self._store = EmbeddedStore(root)
+        self._root = str(root)
+        self._link = root / "current"
         self._context = multiprocessing.get_context("forkserver")
         # Import the engine once in the fork server, so that a replacement worker is quick.
         self._context.set_forkserver_preload([__name__])
@@ -138,24 +154,56 @@ class GuardedExecutor:
         named_graphs: list[str] | None = None,
         timeout: float | None = None,
     ) -> QueryResult:
+        reply = self._ask(bind(query, bindings), default_graphs, named_graphs, timeout, None)
+        return _decode(reply)
+
+    def answer(
+        self,
+        query: str,
+        media_type: str,
+        *,
+        max_size: int,
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+        timeout: float | None = None,
+    ) -> Answer:
+        """The answer written by the worker in the syntax of `media_type` (see the module)."""
+        reply = self._ask(query, default_graphs, named_graphs, timeout, (media_type, max_size))
+        if reply[0] != "answer":
+            raise _ERRORS.get(reply[1], AtmpKgError)(reply[2])
+        return Answer(reply[1], reply[2])
+
+    def _ask(
+        self,
+        text: str,
+        default_graphs: list[str] | None,
+        named_graphs: list[str] | None,
+        timeout: float | None,
+        written: tuple[str, int] | None,
+    ) -> tuple[Any, ...]:
+        """One round trip to a free worker, within the time limit."""
         limit = self.timeout if timeout is None else timeout
-        text = bind(query, bindings)
         deadline = time.monotonic() + limit
         worker = self._acquire(limit)
-        current = self._store.current
         try:
-            worker.conn.send(
-                (str(current) if current else None, text, default_graphs, named_graphs)
-            )
+            worker.conn.send((self._published(), text, default_graphs, named_graphs, written))
             if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
                 self._replace(worker)
                 raise QueryTimeout(f"query stopped after its time limit of {limit:g} s")
-            reply = worker.conn.recv()
+            reply: tuple[Any, ...] = worker.conn.recv()
         except (EOFError, OSError):
             self._replace(worker)
             raise StoreError("the query worker died while answering") from None
         self._idle.put(worker)
-        return _decode(reply)
+        return reply
+
+    def _published(self) -> str | None:
+        """The folder `current` points to: one readlink, where resolving the link (as
+        EmbeddedStore.current does) walks the path and showed in profiles of quick queries."""
+        try:
+            return os.path.join(self._root, os.readlink(self._link))
+        except OSError:  # nothing published yet
+            return None
 
     def _acquire(self, limit: float) -> _Worker:
         if self._closed:
@@ -210,21 +258,21 @@ class _Worker:
 
 
 def _serve(conn: Connection) -> None:
-    """A worker's loop: (store folder, query, default graphs, named graphs) in, answer out."""
+    """A worker's loop: (store folder, query, default graphs, named graphs, None or (media type,
+    max size)) in, answer out."""
     opened: str | None = None
     store = OxigraphStore()
     while True:
         try:
-            path, text, default_graphs, named_graphs = conn.recv()
+            path, text, default_graphs, named_graphs, written = conn.recv()
         except EOFError:
             return
         try:
             if path != opened:
                 store = OxigraphStore(Path(path), read_only=True) if path else OxigraphStore()
                 opened = path
-            reply = _encode(
-                store.raw_query(text, default_graphs=default_graphs, named_graphs=named_graphs)
-            )
+            result = store.raw_query(text, default_graphs=default_graphs, named_graphs=named_graphs)
+            reply = _encode(result) if written is None else _write(result, *written)
         except AtmpKgError as exc:
             reply = ("error", type(exc).__name__, str(exc))
         conn.send(reply)
@@ -242,6 +290,61 @@ def _encode(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> tu
         return ("graph", out.getvalue())
     except (OSError, ValueError, RuntimeError) as exc:  # raised while the answer is evaluated
         raise StoreError(f"query failed: {exc}") from None
+
+
+def _write(
+    result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples, media_type: str, max_size: int
+) -> tuple[str, int, bytes]:
+    """("answer", size, the answer in `media_type`, or no bytes when size > max_size)."""
+    try:
+        if isinstance(result, ox.QueryTriples):
+            return _write_graph(list(result), media_type, max_size)
+        fmt = ox.QueryResultsFormat.from_media_type(media_type)
+        if fmt is None:
+            raise ParameterError(f"{media_type} is an RDF syntax; a SELECT/ASK answer is a table")
+        out = BytesIO()
+        if isinstance(result, ox.QueryBoolean):
+            result.serialize(out, fmt)
+            return ("answer", 0, out.getvalue())
+        # Written once in JSON by the engine and counted from it: cheaper than a Python object
+        # per solution held for the count, and the other syntaxes are written from it.
+        result.serialize(out, ox.QueryResultsFormat.JSON)
+        encoded = out.getvalue()
+        size = len(list(_solutions(encoded)))
+        if size > max_size:
+            return ("answer", size, b"")
+        if fmt == ox.QueryResultsFormat.JSON:
+            return ("answer", size, encoded)
+        out = BytesIO()
+        _solutions(encoded).serialize(out, fmt)
+        return ("answer", size, out.getvalue())
+    except (OSError, ValueError, RuntimeError) as exc:  # raised while the answer is evaluated
+        raise StoreError(f"query failed: {exc}") from None
+
+
+def _solutions(encoded: bytes) -> ox.QuerySolutions:
+    solutions = ox.parse_query_results(encoded, ox.QueryResultsFormat.JSON)
+    assert isinstance(solutions, ox.QuerySolutions)
+    return solutions
+
+
+def _write_graph(
+    triples: list[ox.Triple], media_type: str, max_size: int
+) -> tuple[str, int, bytes]:
+    fmt = ox.RdfFormat.from_media_type(media_type)
+    if fmt is None:
+        raise ParameterError(f"{media_type} is a results syntax; a CONSTRUCT answer is a graph")
+    if len(triples) > max_size:
+        return ("answer", len(triples), b"")
+    # TriG and N-Quads hold the graph as their default graph.
+    dataset = fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS)
+    out = ox.serialize(
+        [ox.Quad(t.subject, t.predicate, t.object) for t in triples] if dataset else triples,
+        format=fmt,
+        prefixes=dict(PREFIXES),
+    )
+    assert out is not None
+    return ("answer", len(triples), out)
 
 
 def _decode(reply: tuple[Any, ...]) -> QueryResult:

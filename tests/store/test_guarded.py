@@ -8,11 +8,12 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from pyoxigraph import Literal, NamedNode, Triple
 from store_servers import remote_settings
 
-from graph_builder.errors import QuerySyntaxError, QueryTimeout
+from graph_builder.errors import ParameterError, QuerySyntaxError, QueryTimeout
 from graph_builder.store import EmbeddedStore, SelectResult
 from graph_builder.store.guarded import DirectExecutor, GuardedExecutor, open_executor
 from graph_builder.store.remote import SparqlEndpointStore
@@ -128,3 +129,42 @@ def test_a_remote_query_is_limited_by_its_http_timeout() -> None:
     finally:
         store.drop_graph(graph)
         store.close()
+
+
+def test_a_written_answer_comes_in_the_asked_syntax_with_its_size(
+    executor: GuardedExecutor,
+) -> None:
+    select = f"SELECT ?s ?o WHERE {{ ?s <{P.value}> ?o }} ORDER BY ?o LIMIT 3"
+    json_answer = executor.answer(select, "application/sparql-results+json", max_size=10)
+    assert json_answer.size == 3
+    parsed = ox.parse_query_results(json_answer.body, ox.QueryResultsFormat.JSON)
+    assert isinstance(parsed, ox.QuerySolutions)
+    assert [s["o"] for s in parsed] == [Literal(0), Literal(1), Literal(2)]
+    csv = executor.answer(select, "text/csv", max_size=10)
+    assert csv.body.decode().splitlines() == ["s,o", f"{EX}s0,0", f"{EX}s1,1", f"{EX}s2,2"]
+    ask = executor.answer("ASK { ?s ?p ?o }", "application/sparql-results+xml", max_size=0)
+    assert ask.size == 0 and b"<boolean>true</boolean>" in ask.body
+    construct = f"CONSTRUCT {{ ?s <{P.value}> ?o }} WHERE {{ ?s <{P.value}> ?o FILTER(?o < 2) }}"
+    trig = executor.answer(construct, "application/trig", max_size=10)
+    assert trig.size == 2
+    assert {q.triple for q in ox.parse(trig.body, ox.RdfFormat.TRIG)} == set(numbered(2))
+
+
+def test_a_written_answer_over_the_maximum_is_counted_not_sent(
+    executor: GuardedExecutor,
+) -> None:
+    rows = executor.answer("SELECT * WHERE { ?s ?p ?o }", "text/csv", max_size=1999)
+    assert rows == (2000, b"")
+    triples = executor.answer("CONSTRUCT WHERE { ?s ?p ?o }", "application/n-triples", max_size=10)
+    assert triples == (2000, b"")
+
+
+def test_a_written_answer_in_a_syntax_that_does_not_fit_is_refused(
+    executor: GuardedExecutor,
+) -> None:
+    with pytest.raises(ParameterError):
+        executor.answer("SELECT * WHERE { ?s ?p ?o }", "text/turtle", max_size=10)
+    with pytest.raises(ParameterError):
+        executor.answer("CONSTRUCT WHERE { ?s ?p ?o }", "text/csv", max_size=10)
+    with pytest.raises(QuerySyntaxError):
+        executor.answer("SELECT WHERE", "text/csv", max_size=10)

@@ -51,7 +51,7 @@ FACILITIES: dict[str, Row] = {
         "siteLabel": "Alpha Cell Factory (synthetic)",
         "countryCode": "DE",
         "operators": "Pharma B (synthetic)",
-        "capabilities": "3",
+        "capabilities": "4",
     },
     "beta": {
         "site": "id:site/beta",
@@ -92,6 +92,11 @@ FACILITY_PROFILE: dict[str, Row] = {
         "kind": "capability",
         "item": "id:capability/lv-transduction",
         "itemLabel": "Lentiviral transduction",
+    },
+    "lv-vector-production": {
+        "kind": "capability",
+        "item": "id:capability/lv-vector-production",
+        "itemLabel": "Lentiviral vector production",
     },
     "t-cell-processing": {
         "kind": "capability",
@@ -543,6 +548,15 @@ ORPHAN_DESIGNATIONS: dict[str, Row] = {
         "maStatus": "Withdrawn",
     },
 }
+ACADEMIC_EARLY_PHASE: dict[str, Row] = {
+    "2099-000001-11": {
+        "trial": "id:trial/2099-000001-11",
+        "eudractNumber": "2099-000001-11",
+        "phases": "Phase1_2",
+        "sponsors": "University Hospital A (synthetic)",
+        "endOfTrialDate": "2022-05-01",
+    },
+}
 PRODUCTS: dict[str, Row] = {
     "academicel": {
         "product": "id:product/academicel",
@@ -577,6 +591,13 @@ PRODUCTS: dict[str, Row] = {
         "atmpClasses": "SCTMP",
         "maStatus": "Withdrawn",
         "holders": "Orpha Biotech E (synthetic)",
+    },
+    "EMEA-H-C-999004": {
+        "product": "id:product/EMEA-H-C-999004",
+        "productLabel": "Vectorgene",
+        "emaProductNumber": "EMEA/H/C/999004",
+        "atmpClasses": "GTMP",
+        "maStatus": "Authorised",
     },
 }
 WITHDRAWN_OR_EXPIRED_PRODUCTS: dict[str, Row] = {
@@ -738,7 +759,7 @@ CASES: list[Case] = [
     ),
     ("facilities", {}, pick(FACILITIES, "alpha", "beta", "delta", "gamma")),
     ("facilities", {"country": "DE"}, pick(FACILITIES, "alpha")),
-    ("facilities", {"capability": "vector-production"}, pick(FACILITIES, "gamma")),
+    ("facilities", {"capability": "vector-production"}, pick(FACILITIES, "alpha", "gamma")),
     ("facilities", {"operation": "1.3.1.4"}, pick(FACILITIES, "alpha", "beta")),
     ("facilities", {"operation": "1.3.1.4", "scope": "CommercialScope"}, pick(FACILITIES, "alpha")),
     ("facilities", {"operation": "1.3.1.4", "valid_on": "2020-06-01"}, pick(FACILITIES, "alpha")),
@@ -751,6 +772,7 @@ CASES: list[Case] = [
             "alpha",
             "cryopreservation",
             "lv-transduction",
+            "lv-vector-production",
             "t-cell-processing",
             "alpha-a",
             "alpha-b",
@@ -817,12 +839,17 @@ CASES: list[Case] = [
         {},
         [
             {
+                "site": "id:site/alpha",
+                "siteLabel": "Alpha Cell Factory (synthetic)",
+                "vectorCapabilities": "Lentiviral vector production",
+            },
+            {
                 "site": "id:site/gamma",
                 "siteLabel": "Gamma Vector Site (synthetic)",
                 "vectorCapabilities": "Lentiviral vector production",
                 "suppliedGrades": "PrinciplesOfGMPGrade",
                 "supplies": "Cartix",
-            }
+            },
         ],
     ),
     (
@@ -1198,7 +1225,13 @@ CASES: list[Case] = [
             "EMEA-H-C-999001",
             "EMEA-H-C-999003",
             "EMEA-H-C-999002",
+            "EMEA-H-C-999004",
         ),
+    ),
+    (
+        "products",
+        {"atmp_class": "GTMP", "status": "Authorised"},
+        pick(PRODUCTS, "EMEA-H-C-999001", "EMEA-H-C-999004"),
     ),
     (
         "products",
@@ -1207,12 +1240,13 @@ CASES: list[Case] = [
     ),
     ("products", {"status": "Expired"}, pick(PRODUCTS, "EMEA-H-C-999003")),
     ("products", {"pathway": "centralised-ma"}, pick(PRODUCTS, "EMEA-H-C-999001")),
+    ("products", {"pathway": "conditional-ma"}, pick(PRODUCTS, "EMEA-H-C-999001")),
     ("products", {"holder": "pharma-b"}, pick(PRODUCTS, "EMEA-H-C-999001", "EMEA-H-C-999003")),
     ("products", {"atmp_class": "SCTMP"}, pick(PRODUCTS, "EMEA-H-C-999002")),
     (
         "products",
         {"cart": "false"},
-        pick(PRODUCTS, "academicel-b", "EMEA-H-C-999003", "EMEA-H-C-999002"),
+        pick(PRODUCTS, "academicel-b", "EMEA-H-C-999003", "EMEA-H-C-999002", "EMEA-H-C-999004"),
     ),
     (
         "vector_gene_therapies",
@@ -1357,15 +1391,13 @@ CASES: list[Case] = [
     (
         "academic_early_phase_without_results",
         {"as_of": "2023-06-01"},
-        [
-            {
-                "trial": "id:trial/2099-000001-11",
-                "eudractNumber": "2099-000001-11",
-                "phases": "Phase1_2",
-                "sponsors": "University Hospital A (synthetic)",
-                "endOfTrialDate": "2022-05-01",
-            }
-        ],
+        pick(ACADEMIC_EARLY_PHASE, "2099-000001-11"),
+    ),
+    # Ended 12 months before as_of to the day: included.
+    (
+        "academic_early_phase_without_results",
+        {"as_of": "2023-05-01"},
+        pick(ACADEMIC_EARLY_PHASE, "2099-000001-11"),
     ),
     ("academic_early_phase_without_results", {"as_of": "2023-04-30"}, []),
     (

@@ -167,6 +167,11 @@ def main(argv: list[str] | None = None) -> None:
     results: dict[str, Any] = {"scales": {}}
     if args.results.exists() and not args.fresh:
         results = json.loads(args.results.read_text(encoding="utf-8"))
+    if not args.render_only or args.remote:
+        # The report lists every command whose figures it shows.
+        command = " ".join(["python -m benchmarks.run", *(sys.argv[1:] if argv is None else argv)])
+        if command not in results.setdefault("commands", []):
+            results["commands"].append(command)
     if args.api_only:
         for label in [s.strip() for s in args.scales.split(",") if s.strip()]:
             print(f"[{label}] API load", flush=True)
@@ -188,19 +193,6 @@ def main(argv: list[str] | None = None) -> None:
         skip = {s.strip() for s in args.skip.split(",") if s.strip()}
         runs = 1 if args.quick else args.runs
         labels = [s.strip() for s in args.scales.split(",") if s.strip()]
-        commands = [
-            "python -m benchmarks.run "
-            + " ".join(
-                a
-                for a in (
-                    f"--scales {args.scales}",
-                    f"--runs {args.runs}",
-                    "--quick" if args.quick else "",
-                    f"--skip {args.skip}" if args.skip else "",
-                )
-                if a
-            )
-        ]
         previous: dict[str, Any] | None = None
         for label in sorted(labels, key=parse_scale):
             started = time.perf_counter()
@@ -226,10 +218,6 @@ def main(argv: list[str] | None = None) -> None:
                 seed=args.seed,
                 max_runs=3 if args.quick else query_bench.MAX_RUNS,
             )
-            results.setdefault("commands", [])
-            for command in commands:
-                if command not in results["commands"]:
-                    results["commands"].append(command)
             args.results.parent.mkdir(parents=True, exist_ok=True)
             args.results.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
             print(f"[{label}] done in {outcome['seconds']} s", flush=True)

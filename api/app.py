@@ -42,6 +42,7 @@ from api.routers import (
     web,
 )
 from api.templating import Links, render
+from api.warming import Warmer
 from graph_builder.settings import Settings
 from graph_builder.store import Store, open_store
 from graph_builder.store.guarded import open_executor
@@ -72,11 +73,15 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         the_store, workers=api_settings.query_workers, timeout=api_settings.query_timeout
     )
 
+    warmer = Warmer(the_store)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Built once, off the event loop: FastAPI would build it inside the first request.
         await in_thread(app.openapi)
+        warmer.start()
         yield
+        warmer.stop()
         executor.close()
         if store is None:  # the app opened it, so the app closes it
             the_store.close()

@@ -782,6 +782,11 @@ class _Known:
 _KNOWN: Final = PerVersion(_Known)
 
 
+def warm(store: Store) -> bool:
+    """Fetch the facts of the version published now, if not kept yet (see per_version)."""
+    return _KNOWN.warm(store)
+
+
 def _no_process_reason(store: Store, product: str) -> str:
     known = store.query("ASK { ?product ?p ?o }", {"product": NamedNode(product)})
     if known:

@@ -81,6 +81,19 @@ class PerVersion(Generic[T]):
             if published_version(store) == version:
                 return answer
 
+    def warm(self, store: Store) -> bool:
+        """Derive the value of the version published now unless it is kept already (a
+        background thread calls this after a publication, so no request waits for it); False
+        when the store has no versions."""
+        return self.read(store, lambda value: True) is not None
+
+    def ready(self, store: Store) -> bool:
+        """Whether the value of the version published now is kept (nothing is derived)."""
+        version = published_version(store)
+        with self._lock:
+            kept = None if version is None else self._values.get(version.store)
+        return kept is not None and kept[0] == version
+
     def _value(self, store: Store, version: Version) -> T:
         with self._lock:
             kept = self._values.get(version.store)

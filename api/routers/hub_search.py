@@ -111,8 +111,14 @@ def _label_index(store: Store) -> label_index.LabelIndex:
     )
 
 
-# One index per published store version: built by the first search after a publication.
+# One index per published store version: built in the background after a publication
+# (api/warming.py), or by the first search that comes before it is ready.
 _INDEX: Final = PerVersion(_label_index)
+
+
+def warm(store: Store) -> bool:
+    """Build the label index of the version published now, if not kept yet (see per_version)."""
+    return _INDEX.warm(store)
 
 
 def candidates(store: Store, q: str, type_segment: str | None) -> list[Candidate]:

@@ -10,14 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pyoxigraph as ox
 import pytest
+from conftest import LINKED_DATA, load_trig
 
 from api.cli.serve_command import _settings, worker_environment
 from api.deps import ApiSettings
 from graph_builder.store import EmbeddedStore
 
-LINKED_DATA = Path(__file__).resolve().parent / "data" / "linked_data.trig"
 TOKEN = "workers-test-token"
 KYMRIAH = "https://w3id.org/atmp-kg/id/product/EMEA-H-C-004090"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
@@ -27,13 +26,7 @@ ASK_NEW = f'ASK {{ <{KYMRIAH}> ?p "{NEW_LABEL}" }}'
 
 def _store(root: Path) -> Path:
     store = EmbeddedStore(root / "store")
-    graphs: dict[str, list[ox.Triple]] = {}
-    for quad in ox.parse(path=LINKED_DATA, format=ox.RdfFormat.TRIG):
-        assert isinstance(quad.graph_name, ox.NamedNode)
-        graphs.setdefault(quad.graph_name.value, []).append(quad.triple)
-    with store.writing() as writer:
-        for graph, triples in graphs.items():
-            writer.replace_graph(graph, triples)
+    load_trig(store, LINKED_DATA)
     store.close()
     return root / "store"
 

@@ -13,31 +13,18 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
-import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
-from hub_fixtures import build_hub_store, hub_settings
+from hub_fixtures import LINKED_DATA, build_hub_store, hub_settings, load_trig
 
 from api.app import create_app
 from api.deps import ApiSettings
 from graph_builder.store import EmbeddedStore
 
 HERE = Path(__file__).resolve().parent
-LINKED_DATA = HERE / "data" / "linked_data.trig"
 TOKEN = "test-token-for-the-api-tests"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 KYMRIAH = "https://w3id.org/atmp-kg/id/product/EMEA-H-C-004090"
-
-
-def load_trig(store: EmbeddedStore, path: Path) -> None:
-    """Each graph of a TriG file into the store, as one published write."""
-    graphs: dict[str, list[ox.Triple]] = {}
-    for quad in ox.parse(path=path, format=ox.RdfFormat.TRIG):
-        assert isinstance(quad.graph_name, ox.NamedNode)
-        graphs.setdefault(quad.graph_name.value, []).append(quad.triple)
-    with store.writing() as writer:
-        for graph, triples in graphs.items():
-            writer.replace_graph(graph, triples)
 
 
 def make_settings(root: Path, **overrides: object) -> ApiSettings:

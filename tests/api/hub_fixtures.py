@@ -1,6 +1,7 @@
-"""What the hub, named-query and web-page tests share: a store with the ontology and the
-synthetic hub graph (tests/api/fixtures/hub.ttl) with its manufacturability assessments
-materialised, and an app over it made by `create_app`.
+"""What the API tests share beyond fixtures: a store with the ontology and the synthetic hub
+graph (tests/api/fixtures/hub.ttl) with its manufacturability assessments materialised, the
+settings of an app over it, and the loader of the small linked-data store
+(tests/api/data/linked_data.trig).
 
 The fixtures `hub_root` and `hub_client` themselves are in tests/api/conftest.py.
 """
@@ -8,6 +9,8 @@ The fixtures `hub_root` and `hub_client` themselves are in tests/api/conftest.py
 from __future__ import annotations
 
 from pathlib import Path
+
+import pyoxigraph as ox
 
 from api.deps import ApiSettings
 from graph_builder import manufacturability
@@ -18,6 +21,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 HUB_TTL = HERE / "fixtures" / "hub.ttl"
 ONTOLOGY_TTL = REPO / "ontology" / "atmp.ttl"
+LINKED_DATA = HERE / "data" / "linked_data.trig"
 
 SYNTHOCEL = "EMEA-H-C-999901"
 EXEMPLAGENE = "EMEA-H-C-999902"
@@ -46,3 +50,14 @@ def hub_settings(root: Path) -> ApiSettings:
         query_timeout=20.0,
         result_limit=20_000,
     )
+
+
+def load_trig(store: EmbeddedStore, path: Path) -> None:
+    """Each graph of a TriG file into the store, as one published write."""
+    graphs: dict[str, list[ox.Triple]] = {}
+    for quad in ox.parse(path=path, format=ox.RdfFormat.TRIG):
+        assert isinstance(quad.graph_name, ox.NamedNode)
+        graphs.setdefault(quad.graph_name.value, []).append(quad.triple)
+    with store.writing() as writer:
+        for graph, triples in graphs.items():
+            writer.replace_graph(graph, triples)

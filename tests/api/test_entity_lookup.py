@@ -11,6 +11,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
+from hub_fixtures import LINKED_DATA
 
 from api import entities
 from api.app import create_app
@@ -30,7 +31,6 @@ from graph_builder.sparql import cell
 from graph_builder.store import EmbeddedStore
 from graph_builder.store.base import SelectResult, Term
 
-LINKED_DATA = Path(__file__).resolve().parent / "data" / "linked_data.trig"
 EX = "https://w3id.org/atmp-kg/id/example/"
 ONT = "https://w3id.org/atmp-kg/ontology#"
 GRAPH_A = ox.NamedNode("https://w3id.org/atmp-kg/graph/a")

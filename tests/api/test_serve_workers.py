@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import LINKED_DATA, load_trig
+from hub_fixtures import LINKED_DATA, load_trig
 
 from api.cli.serve_command import _settings, worker_environment
 from api.deps import ApiSettings
